@@ -1,0 +1,1 @@
+//! MS Project XML (MSPDI).

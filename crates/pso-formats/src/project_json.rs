@@ -1,0 +1,1 @@
+//! `pso-project/1` and `pso-schedule/1` JSON.

@@ -1,0 +1,1 @@
+//! PSPLIB single-mode instances.

@@ -1,0 +1,4 @@
+//! Subcommands of the `pso` binary; each file holds one family.
+
+pub mod mspdi;
+pub mod schedule;
