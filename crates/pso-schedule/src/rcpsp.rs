@@ -1,0 +1,704 @@
+//! The classical resource-constrained project scheduling problem (RCPSP), as in PSPLIB.
+//!
+//! Integer durations, renewable resources with constant capacities, finish-to-start
+//! precedence without lags; minimise the makespan. This is the benchmark on which
+//! scheduling heuristics are compared (Kolisch & Hartmann 2006), so it is solved here
+//! with what that literature shows works:
+//!
+//! - the **serial schedule generation scheme** (SGS) decodes an activity list into a
+//!   schedule (every job at its earliest precedence- and resource-feasible start);
+//! - **regret-based biased random sampling** on the latest-finish-time rule (LFT) seeds
+//!   the population;
+//! - **forward–backward improvement** (justification, Tormos & Lova 2001; Valls et al.
+//!   2005) is applied to every schedule: right-justify in reverse finish order, then
+//!   left-justify in start order; the justified order replaces the individual's list;
+//! - **Hartmann's activity-list genetic algorithm** (two-point order crossover, swap
+//!   mutation that keeps precedence, elitist ranking selection) searches on.
+//!
+//! The budget counts generated schedules as in the Kolisch–Hartmann protocol: every SGS
+//! pass, forward or backward, counts as one. The search is deterministic for a seed.
+
+use crate::rng::Rng;
+
+/// One RCPSP instance. Jobs are numbered `0..n` (PSPLIB's job 1 is index 0).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Instance {
+    /// Duration of each job (0 for dummies).
+    pub durations: Vec<u32>,
+    /// Direct successors of each job.
+    pub successors: Vec<Vec<usize>>,
+    /// `demands[j][r]`: units of resource `r` job `j` needs while it runs.
+    pub demands: Vec<Vec<u32>>,
+    /// Capacity of each renewable resource.
+    pub capacities: Vec<u32>,
+}
+
+/// Search settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Upper bound on generated schedules (each SGS pass counts one). At least one is always made.
+    pub schedules: u64,
+    /// Seed of the random search.
+    pub seed: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            schedules: 5000,
+            seed: 1,
+        }
+    }
+}
+
+/// The best schedule found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Solution {
+    /// Latest finish over all jobs.
+    pub makespan: u32,
+    /// Start of each job, in job order.
+    pub starts: Vec<u32>,
+    /// How many schedules were generated.
+    pub schedules: u64,
+    /// The critical-path lower bound (resources ignored).
+    pub lower_bound: u32,
+}
+
+/// Why an instance cannot be solved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RcpspError {
+    /// No jobs.
+    #[error("the instance has no jobs")]
+    Empty,
+    /// The per-job vectors disagree in length or a demand row has the wrong width.
+    #[error("inconsistent instance: {0}")]
+    Shape(String),
+    /// A successor index out of range.
+    #[error("job {job} names successor {successor}, which does not exist")]
+    UnknownSuccessor {
+        /// 0-based job.
+        job: usize,
+        /// The bad successor index.
+        successor: usize,
+    },
+    /// The precedence graph has a cycle; the jobs on it, in order.
+    #[error("precedence cycle through jobs {0:?}")]
+    Cycle(Vec<usize>),
+    /// A job needs more of a resource than exists.
+    #[error("job {job} needs {demand} of resource {resource}, capacity is {capacity}")]
+    OverCapacity {
+        /// 0-based job.
+        job: usize,
+        /// 0-based resource.
+        resource: usize,
+        /// Its demand.
+        demand: u32,
+        /// The capacity.
+        capacity: u32,
+    },
+}
+
+/// Validated instance with the derived data every pass needs.
+struct Net {
+    n: usize,
+    k: usize,
+    dur: Vec<u32>,
+    preds: Vec<Vec<usize>>,
+    succs: Vec<Vec<usize>>,
+    /// Non-zero demands of each job as (resource, units).
+    req: Vec<Vec<(usize, u32)>>,
+    caps: Vec<u32>,
+    horizon: usize,
+}
+
+impl Net {
+    fn reversed(&self) -> Net {
+        Net {
+            n: self.n,
+            k: self.k,
+            dur: self.dur.clone(),
+            preds: self.succs.clone(),
+            succs: self.preds.clone(),
+            req: self.req.clone(),
+            caps: self.caps.clone(),
+            horizon: self.horizon,
+        }
+    }
+}
+
+fn validate(inst: &Instance) -> Result<Net, RcpspError> {
+    let n = inst.durations.len();
+    if n == 0 {
+        return Err(RcpspError::Empty);
+    }
+    if inst.successors.len() != n || inst.demands.len() != n {
+        return Err(RcpspError::Shape(format!(
+            "{} durations, {} successor lists, {} demand rows",
+            n,
+            inst.successors.len(),
+            inst.demands.len()
+        )));
+    }
+    let k = inst.capacities.len();
+    let mut preds = vec![Vec::new(); n];
+    for (j, ss) in inst.successors.iter().enumerate() {
+        for &s in ss {
+            if s >= n {
+                return Err(RcpspError::UnknownSuccessor {
+                    job: j,
+                    successor: s,
+                });
+            }
+            preds[s].push(j);
+        }
+    }
+    let mut req = Vec::with_capacity(n);
+    for (j, row) in inst.demands.iter().enumerate() {
+        if row.len() != k {
+            return Err(RcpspError::Shape(format!(
+                "job {j} has {} demands, {k} resources",
+                row.len()
+            )));
+        }
+        let mut r = Vec::new();
+        for (ri, &q) in row.iter().enumerate() {
+            if q > inst.capacities[ri] {
+                return Err(RcpspError::OverCapacity {
+                    job: j,
+                    resource: ri,
+                    demand: q,
+                    capacity: inst.capacities[ri],
+                });
+            }
+            if q > 0 && inst.durations[j] > 0 {
+                r.push((ri, q));
+            }
+        }
+        req.push(r);
+    }
+    let horizon = inst.durations.iter().map(|&d| d as usize).sum::<usize>() + 1;
+    let net = Net {
+        n,
+        k,
+        dur: inst.durations.clone(),
+        preds,
+        succs: inst.successors.clone(),
+        req,
+        caps: inst.capacities.clone(),
+        horizon,
+    };
+    topo_order(&net)?;
+    Ok(net)
+}
+
+/// Kahn's algorithm (smallest index first); on a cycle, walks it to name its jobs.
+fn topo_order(net: &Net) -> Result<Vec<usize>, RcpspError> {
+    let mut indeg: Vec<usize> = net.preds.iter().map(|p| p.len()).collect();
+    let mut ready: std::collections::BinaryHeap<std::cmp::Reverse<usize>> = (0..net.n)
+        .filter(|&j| indeg[j] == 0)
+        .map(std::cmp::Reverse)
+        .collect();
+    let mut order = Vec::with_capacity(net.n);
+    while let Some(std::cmp::Reverse(j)) = ready.pop() {
+        order.push(j);
+        for &s in &net.succs[j] {
+            indeg[s] -= 1;
+            if indeg[s] == 0 {
+                ready.push(std::cmp::Reverse(s));
+            }
+        }
+    }
+    if order.len() == net.n {
+        return Ok(order);
+    }
+    // Every remaining job has a remaining predecessor: walk back until a job repeats.
+    let mut seen = vec![usize::MAX; net.n];
+    let mut j = (0..net.n).find(|&j| indeg[j] > 0).unwrap_or(0);
+    let mut path = Vec::new();
+    while seen[j] == usize::MAX {
+        seen[j] = path.len();
+        path.push(j);
+        j = net.preds[j]
+            .iter()
+            .copied()
+            .find(|&p| indeg[p] > 0)
+            .unwrap_or(j);
+    }
+    let mut cycle = path[seen[j]..].to_vec();
+    cycle.reverse();
+    Err(RcpspError::Cycle(cycle))
+}
+
+/// Earliest starts ignoring resources.
+fn earliest_starts(net: &Net, order: &[usize]) -> Vec<u32> {
+    let mut es = vec![0u32; net.n];
+    for &j in order {
+        let f = es[j] + net.dur[j];
+        for &s in &net.succs[j] {
+            es[s] = es[s].max(f);
+        }
+    }
+    es
+}
+
+/// The critical-path length (resources ignored): a lower bound on the makespan.
+pub fn critical_path_length(inst: &Instance) -> Result<u32, RcpspError> {
+    let net = validate(inst)?;
+    let order = topo_order(&net)?;
+    let es = earliest_starts(&net, &order);
+    Ok((0..net.n).map(|j| es[j] + net.dur[j]).max().unwrap_or(0))
+}
+
+/// Resource profile over discrete time, time-major (`t * k + r`).
+struct Profile {
+    free: Vec<u32>,
+    k: usize,
+    caps: Vec<u32>,
+    /// Times `< used` may have been touched since the last reset.
+    used: usize,
+}
+
+impl Profile {
+    fn new(net: &Net) -> Self {
+        let mut free = Vec::with_capacity(net.horizon * net.k);
+        for _ in 0..net.horizon {
+            free.extend_from_slice(&net.caps);
+        }
+        Profile {
+            free,
+            k: net.k,
+            caps: net.caps.clone(),
+            used: 0,
+        }
+    }
+
+    fn reset(&mut self) {
+        for t in 0..self.used {
+            let row = &mut self.free[t * self.k..(t + 1) * self.k];
+            row.copy_from_slice(&self.caps);
+        }
+        self.used = 0;
+    }
+}
+
+/// Serial SGS: schedule `list` (precedence-feasible) left-justified; returns the makespan.
+fn serial_sgs(net: &Net, list: &[usize], prof: &mut Profile, starts: &mut [u32]) -> u32 {
+    prof.reset();
+    let k = net.k;
+    let mut makespan = 0u32;
+    for &j in list {
+        let mut t = net.preds[j]
+            .iter()
+            .map(|&p| starts[p] + net.dur[p])
+            .max()
+            .unwrap_or(0) as usize;
+        let d = net.dur[j] as usize;
+        let req = &net.req[j];
+        if d > 0 && !req.is_empty() {
+            // Scan the window from its end: a conflict at τ moves the start past τ.
+            'search: loop {
+                let mut tau = t + d;
+                while tau > t {
+                    tau -= 1;
+                    let row = &prof.free[tau * k..tau * k + k];
+                    if req.iter().any(|&(r, q)| row[r] < q) {
+                        t = tau + 1;
+                        continue 'search;
+                    }
+                }
+                break;
+            }
+            for tau in t..t + d {
+                let row = &mut prof.free[tau * k..tau * k + k];
+                for &(r, q) in req {
+                    row[r] -= q;
+                }
+            }
+            prof.used = prof.used.max(t + d);
+        }
+        starts[j] = t as u32;
+        makespan = makespan.max((t + d) as u32);
+    }
+    makespan
+}
+
+/// Search state: the forward and reversed networks and scratch buffers.
+struct Solver<'a> {
+    net: &'a Net,
+    rev: Net,
+    prof: Profile,
+    starts: Vec<u32>,
+    rstarts: Vec<u32>,
+    keys: Vec<(u32, u32, usize)>,
+    count: u64,
+    budget: u64,
+    best: u32,
+    best_starts: Vec<u32>,
+}
+
+impl Solver<'_> {
+    fn budget_left(&self) -> u64 {
+        self.budget.saturating_sub(self.count)
+    }
+
+    /// Decode `list` with the serial SGS, then justify it right and left while budget lasts;
+    /// `list` is replaced by the order of the final (left-justified) schedule.
+    fn evaluate(&mut self, list: &mut [usize]) -> u32 {
+        let net = self.net;
+        let mut ms = serial_sgs(net, list, &mut self.prof, &mut self.starts);
+        self.count += 1;
+        self.record(ms, false);
+        loop {
+            if self.budget_left() < 2 {
+                break;
+            }
+            // Backward pass: by finish descending (ties: later in list first).
+            self.keys.clear();
+            for (pos, &j) in list.iter().enumerate() {
+                let f = self.starts[j] + net.dur[j];
+                self.keys.push((u32::MAX - f, u32::MAX - pos as u32, j));
+            }
+            self.keys.sort_unstable();
+            let back: Vec<usize> = self.keys.iter().map(|x| x.2).collect();
+            let rms = serial_sgs(&self.rev, &back, &mut self.prof, &mut self.rstarts);
+            self.count += 1;
+            // Forward pass: by start (mirrored) ascending; ties: later in backward list first.
+            self.keys.clear();
+            for (pos, &j) in back.iter().enumerate() {
+                let s = rms - self.rstarts[j] - net.dur[j];
+                self.keys.push((s, u32::MAX - pos as u32, j));
+            }
+            self.keys.sort_unstable();
+            for (slot, key) in list.iter_mut().zip(self.keys.iter()) {
+                *slot = key.2;
+            }
+            let new = serial_sgs(net, list, &mut self.prof, &mut self.starts);
+            self.count += 1;
+            self.record(new, false);
+            if new >= ms {
+                ms = ms.min(new);
+                break;
+            }
+            ms = new;
+        }
+        ms
+    }
+
+    fn record(&mut self, ms: u32, _force: bool) {
+        if ms < self.best {
+            self.best = ms;
+            self.best_starts.copy_from_slice(&self.starts);
+        }
+    }
+}
+
+/// Latest finish times from a backward pass against the critical-path length.
+fn latest_finish(net: &Net, order: &[usize], cp: u32) -> Vec<u32> {
+    let mut lf = vec![cp; net.n];
+    for &j in order.iter().rev() {
+        let ls = lf[j] - net.dur[j];
+        for &p in &net.preds[j] {
+            lf[p] = lf[p].min(ls);
+        }
+    }
+    lf
+}
+
+/// Regret-based biased random sampling of a precedence-feasible list by a priority
+/// value (smaller is better): P(j) ∝ (max_E v − v_j + 1)^2.
+fn sample_list(net: &Net, value: &[u32], rng: &mut Rng, out: &mut Vec<usize>) {
+    out.clear();
+    let mut indeg: Vec<usize> = net.preds.iter().map(|p| p.len()).collect();
+    let mut eligible: Vec<usize> = (0..net.n).filter(|&j| indeg[j] == 0).collect();
+    let mut weights = Vec::new();
+    while !eligible.is_empty() {
+        let vmax = eligible.iter().map(|&j| value[j]).max().unwrap_or(0);
+        weights.clear();
+        let mut total = 0.0;
+        for &j in &eligible {
+            let w = ((vmax - value[j]) as f64 + 1.0).powi(2);
+            total += w;
+            weights.push(w);
+        }
+        let mut x = rng.unit() * total;
+        let mut pick = eligible.len() - 1;
+        for (i, w) in weights.iter().enumerate() {
+            if x < *w {
+                pick = i;
+                break;
+            }
+            x -= w;
+        }
+        let j = eligible.swap_remove(pick);
+        out.push(j);
+        for &s in &net.succs[j] {
+            indeg[s] -= 1;
+            if indeg[s] == 0 {
+                eligible.push(s);
+            }
+        }
+    }
+}
+
+/// The deterministic LFT list (ties by job index).
+fn priority_list(net: &Net, value: &[u32]) -> Vec<usize> {
+    let mut indeg: Vec<usize> = net.preds.iter().map(|p| p.len()).collect();
+    let mut ready: std::collections::BinaryHeap<std::cmp::Reverse<(u32, usize)>> = (0..net.n)
+        .filter(|&j| indeg[j] == 0)
+        .map(|j| std::cmp::Reverse((value[j], j)))
+        .collect();
+    let mut out = Vec::with_capacity(net.n);
+    while let Some(std::cmp::Reverse((_, j))) = ready.pop() {
+        out.push(j);
+        for &s in &net.succs[j] {
+            indeg[s] -= 1;
+            if indeg[s] == 0 {
+                ready.push(std::cmp::Reverse((value[s], s)));
+            }
+        }
+    }
+    out
+}
+
+struct Individual {
+    list: Vec<usize>,
+    makespan: u32,
+}
+
+/// Solve `inst` within `opts.schedules` generated schedules.
+pub fn solve(inst: &Instance, opts: &Options) -> Result<Solution, RcpspError> {
+    let net = validate(inst)?;
+    let order = topo_order(&net)?;
+    let es = earliest_starts(&net, &order);
+    let cp = (0..net.n).map(|j| es[j] + net.dur[j]).max().unwrap_or(0);
+    let lf = latest_finish(&net, &order, cp);
+    let budget = opts.schedules.max(1);
+    let mut s = Solver {
+        net: &net,
+        rev: net.reversed(),
+        prof: Profile::new(&net),
+        starts: vec![0; net.n],
+        rstarts: vec![0; net.n],
+        keys: Vec::with_capacity(net.n),
+        count: 0,
+        budget,
+        best: u32::MAX,
+        best_starts: vec![0; net.n],
+    };
+    let mut rng = Rng::new(opts.seed);
+
+    // Precedence matrix (direct arcs) for the mutation's swap test.
+    let mut is_pred = vec![false; net.n * net.n];
+    for j in 0..net.n {
+        for &p in &net.preds[j] {
+            is_pred[p * net.n + j] = true;
+        }
+    }
+
+    let pop_size = if net.n <= 40 { 40 } else { 60 };
+    let mut pop: Vec<Individual> = Vec::with_capacity(2 * pop_size);
+    let mut list = priority_list(&net, &lf);
+    let ms = s.evaluate(&mut list);
+    pop.push(Individual { list, makespan: ms });
+    let mut buf = Vec::with_capacity(net.n);
+    while pop.len() < pop_size && s.count < budget && s.best > cp {
+        sample_list(&net, &lf, &mut rng, &mut buf);
+        let mut list = buf.clone();
+        let ms = s.evaluate(&mut list);
+        pop.push(Individual { list, makespan: ms });
+    }
+
+    // Genetic algorithm.
+    let mut taken = vec![false; net.n];
+    let mut stall = 0u32;
+    while s.count < budget && s.best > cp {
+        let before = s.best;
+        let mut children: Vec<Individual> = Vec::with_capacity(pop.len());
+        let len = pop.len();
+        let mut i = 0;
+        while i + 1 < len && s.count < budget {
+            let m = tournament(&pop, &mut rng);
+            let f = tournament(&pop, &mut rng);
+            let (mut d, mut so) = crossover(&pop[m].list, &pop[f].list, &mut rng, &mut taken);
+            mutate(&mut d, &is_pred, net.n, &mut rng, 0.05);
+            mutate(&mut so, &is_pred, net.n, &mut rng, 0.05);
+            let msd = s.evaluate(&mut d);
+            children.push(Individual {
+                list: d,
+                makespan: msd,
+            });
+            if s.count < budget {
+                let mss = s.evaluate(&mut so);
+                children.push(Individual {
+                    list: so,
+                    makespan: mss,
+                });
+            }
+            i += 2;
+        }
+        pop.extend(children);
+        // Elitist survival: the best `pop_size` distinct makespan/list pairs.
+        pop.sort_by_key(|ind| ind.makespan);
+        pop.dedup_by(|a, b| a.makespan == b.makespan && a.list == b.list);
+        pop.truncate(pop_size);
+        if s.best < before {
+            stall = 0;
+        } else {
+            stall += 1;
+        }
+        // Restart half the population when the search stagnates for long.
+        if stall >= 30 {
+            stall = 0;
+            let keep = pop_size / 4;
+            pop.truncate(keep.max(1));
+            while pop.len() < pop_size && s.count < budget {
+                sample_list(&net, &lf, &mut rng, &mut buf);
+                let mut list = buf.clone();
+                let ms = s.evaluate(&mut list);
+                pop.push(Individual { list, makespan: ms });
+            }
+        }
+    }
+    Ok(Solution {
+        makespan: s.best,
+        starts: s.best_starts,
+        schedules: s.count,
+        lower_bound: cp,
+    })
+}
+
+fn tournament(pop: &[Individual], rng: &mut Rng) -> usize {
+    let a = rng.below(pop.len());
+    let b = rng.below(pop.len());
+    if pop[b].makespan < pop[a].makespan {
+        b
+    } else {
+        a
+    }
+}
+
+/// Hartmann's two-point crossover: daughter = mother[..q1] + father's next jobs up to
+/// q2 + mother's rest; son symmetric. Both stay precedence-feasible.
+fn crossover(
+    mother: &[usize],
+    father: &[usize],
+    rng: &mut Rng,
+    taken: &mut [bool],
+) -> (Vec<usize>, Vec<usize>) {
+    let n = mother.len();
+    let mut q1 = rng.below(n + 1);
+    let mut q2 = rng.below(n + 1);
+    if q1 > q2 {
+        std::mem::swap(&mut q1, &mut q2);
+    }
+    let child = |a: &[usize], b: &[usize], taken: &mut [bool]| {
+        taken.iter_mut().for_each(|x| *x = false);
+        let mut out = Vec::with_capacity(n);
+        for &j in &a[..q1] {
+            taken[j] = true;
+            out.push(j);
+        }
+        for &j in b {
+            if out.len() >= q2 {
+                break;
+            }
+            if !taken[j] {
+                taken[j] = true;
+                out.push(j);
+            }
+        }
+        for &j in a {
+            if !taken[j] {
+                taken[j] = true;
+                out.push(j);
+            }
+        }
+        out
+    };
+    let d = child(mother, father, taken);
+    let s = child(father, mother, taken);
+    (d, s)
+}
+
+/// Swap neighbours with probability `p` where no direct arc joins them.
+fn mutate(list: &mut [usize], is_pred: &[bool], n: usize, rng: &mut Rng, p: f64) {
+    for i in 0..list.len().saturating_sub(1) {
+        if rng.unit() < p && !is_pred[list[i] * n + list[i + 1]] {
+            list.swap(i, i + 1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small() -> Instance {
+        // 0 -> {1,2} -> 3 ; 1 and 2 each need 1 of a capacity-1 resource.
+        Instance {
+            durations: vec![0, 3, 2, 0],
+            successors: vec![vec![1, 2], vec![3], vec![3], vec![]],
+            demands: vec![vec![0], vec![1], vec![1], vec![0]],
+            capacities: vec![1],
+        }
+    }
+
+    #[test]
+    fn serialises_jobs_that_share_a_unit() {
+        let sol = solve(&small(), &Options::default()).unwrap();
+        assert_eq!(sol.makespan, 5);
+        assert_eq!(sol.starts[3], 5);
+        assert_eq!(sol.lower_bound, 3);
+        let (s1, s2) = (sol.starts[1], sol.starts[2]);
+        assert!(s1 + 3 <= s2 || s2 + 2 <= s1);
+    }
+
+    #[test]
+    fn cycle_is_named() {
+        let mut inst = small();
+        inst.successors[3] = vec![1];
+        match solve(&inst, &Options::default()) {
+            Err(RcpspError::Cycle(c)) => {
+                assert!(c.contains(&1) && c.contains(&3), "{c:?}");
+            }
+            other => panic!("expected a cycle, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn bad_input_is_an_error() {
+        let mut inst = small();
+        inst.demands[1] = vec![2];
+        assert!(matches!(
+            solve(&inst, &Options::default()),
+            Err(RcpspError::OverCapacity { job: 1, .. })
+        ));
+        let mut inst = small();
+        inst.successors[0].push(9);
+        assert!(matches!(
+            solve(&inst, &Options::default()),
+            Err(RcpspError::UnknownSuccessor { .. })
+        ));
+        let empty = Instance {
+            durations: vec![],
+            successors: vec![],
+            demands: vec![],
+            capacities: vec![],
+        };
+        assert_eq!(solve(&empty, &Options::default()), Err(RcpspError::Empty));
+    }
+
+    #[test]
+    fn budget_of_one_still_gives_a_schedule() {
+        let sol = solve(
+            &small(),
+            &Options {
+                schedules: 1,
+                seed: 3,
+            },
+        )
+        .unwrap();
+        assert_eq!(sol.schedules, 1);
+        assert_eq!(sol.makespan, 5);
+    }
+}
