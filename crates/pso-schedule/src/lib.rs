@@ -4,3 +4,4 @@
 
 pub mod rcpsp;
 pub mod rng;
+pub mod calendar;
