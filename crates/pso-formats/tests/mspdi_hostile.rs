@@ -1,5 +1,7 @@
 //! Hostile and broken MSPDI input: refused with a clear error, located by line and column.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use pso_formats::mspdi::{self, Error};
 
 const XXE: &str = r#"<?xml version="1.0"?>
@@ -53,7 +55,8 @@ fn an_undeclared_entity_is_an_error_with_its_position() {
 
 #[test]
 fn truncated_input_reports_line_and_column() {
-    let doc = "<?xml version=\"1.0\"?>\n<Project>\n\t<Tasks>\n\t\t<Task>\n\t\t\t<UID>1</UID>\n\t\t\t<Na";
+    let doc =
+        "<?xml version=\"1.0\"?>\n<Project>\n\t<Tasks>\n\t\t<Task>\n\t\t\t<UID>1</UID>\n\t\t\t<Na";
     match mspdi::from_str(doc) {
         Err(Error::Syntax { line, message, .. }) => {
             assert_eq!(line, 6, "{message}");

@@ -1,5 +1,7 @@
 //! MSPDI read → write → read over the shared sample corpus and hand-made documents.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use pso_formats::mspdi::{self, Document};
 use std::path::{Path, PathBuf};
 
@@ -82,7 +84,11 @@ fn corpus_round_trips_to_the_same_model_and_the_same_elements() {
         let input = input.trim_start_matches('\u{feff}');
         let (a, b) = (skeleton(input), skeleton(&text));
         if a != b {
-            let i = a.iter().zip(&b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
+            let i = a
+                .iter()
+                .zip(&b)
+                .position(|(x, y)| x != y)
+                .unwrap_or(a.len().min(b.len()));
             panic!(
                 "{}: element sequence differs at {i}: {:?} vs {:?}",
                 f.display(),
@@ -104,10 +110,19 @@ fn typed_fields_of_a_real_file() {
     assert!(!p.tasks.is_empty());
     let linked: Vec<_> = p.tasks.iter().flat_map(|t| &t.predecessor_links).collect();
     assert!(!linked.is_empty());
-    assert!(linked.iter().all(|l| l.predecessor_uid.is_some() && l.link_type.is_some()));
+    assert!(linked
+        .iter()
+        .all(|l| l.predecessor_uid.is_some() && l.link_type.is_some()));
     assert!(!p.calendars.is_empty());
     let std_cal = p.calendars.iter().find(|c| c.uid == Some(1)).unwrap();
-    assert_eq!(std_cal.week_days.iter().filter(|d| d.day_type.is_some()).count(), 7);
+    assert_eq!(
+        std_cal
+            .week_days
+            .iter()
+            .filter(|d| d.day_type.is_some())
+            .count(),
+        7
+    );
 }
 
 const SMALL: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -140,7 +155,10 @@ fn unknown_elements_and_odd_values_survive() {
     assert_eq!(t.notes.as_deref(), Some("line 1\r\nline 2"));
     // Not a number: untyped, kept verbatim.
     assert_eq!(t.outline_level, None);
-    assert!(t.extra.iter().any(|r| r.xml == "<OutlineLevel>not a number</OutlineLevel>"));
+    assert!(t
+        .extra
+        .iter()
+        .any(|r| r.xml == "<OutlineLevel>not a number</OutlineLevel>"));
     assert_eq!(
         doc.project.extra[0].xml,
         r#"<Unknown a="1"><Deep>x &lt; y</Deep><!-- note --></Unknown>"#
@@ -173,6 +191,9 @@ fn a_model_built_in_code_is_written_and_read_back() {
     let doc = Document::new(project);
     let back = mspdi::from_str(&mspdi::to_string(&doc)).unwrap();
     assert_eq!(back.project.tasks[0].uid, Some(7));
-    assert_eq!(back.project.tasks[0].duration.as_ref().unwrap().as_str(), "PT8H0M0S");
+    assert_eq!(
+        back.project.tasks[0].duration.as_ref().unwrap().as_str(),
+        "PT8H0M0S"
+    );
     assert_eq!(back.project.name.as_deref(), Some("Built"));
 }

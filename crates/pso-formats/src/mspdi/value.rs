@@ -203,7 +203,10 @@ mod tests {
     fn durations() {
         let d = Duration::parse("PT8H0M0S").unwrap();
         assert_eq!(d.minutes(), Some(480.0));
-        assert_eq!(Duration::parse("-PT4H30M0S").unwrap().minutes(), Some(-270.0));
+        assert_eq!(
+            Duration::parse("-PT4H30M0S").unwrap().minutes(),
+            Some(-270.0)
+        );
         assert_eq!(Duration::parse("P1DT2H").unwrap().minutes(), Some(1560.0));
         assert_eq!(Duration::parse("PT1.5H").unwrap().minutes(), Some(90.0));
         assert!(Duration::parse("8h").is_none());

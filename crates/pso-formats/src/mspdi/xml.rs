@@ -66,7 +66,12 @@ impl<R: BufRead> LineTrack<R> {
     /// consumed. Exact within the last few thousand lines, which is where errors are found.
     pub(crate) fn line_col(&self, offset: u64) -> (u64, u64) {
         let offset = offset.min(self.consumed);
-        let after = self.recent.iter().rev().take_while(|&&nl| nl >= offset).count() as u64;
+        let after = self
+            .recent
+            .iter()
+            .rev()
+            .take_while(|&&nl| nl >= offset)
+            .count() as u64;
         let line = self.newlines - after + 1;
         let line_start = self
             .recent
@@ -387,6 +392,7 @@ impl<R: BufRead> Parser<R> {
                 }
             }
         }
+        out.shrink_to_fit();
         String::from_utf8(out)
             .map(|xml| Raw { xml })
             .map_err(|e| self.error(format!("invalid UTF-8: {e}")))
@@ -420,6 +426,8 @@ pub(crate) trait Element: Default {
     fn read_child<R: BufRead>(&mut self, p: &mut Parser<R>) -> Result<(), Error>;
     /// Keeps text that stands between child elements.
     fn push_raw(&mut self, raw: Raw);
+    /// Releases spare capacity once the element is read (large files hold many elements).
+    fn shrink(&mut self);
     /// Writes the children.
     fn write_children<W: Write>(&self, out: &mut Out<W>) -> io::Result<()>;
 }
@@ -433,7 +441,10 @@ pub(crate) fn read_element<T: Element, R: BufRead>(p: &mut Parser<R>) -> Result<
     loop {
         match p.next()? {
             Ev::Start | Ev::Empty => t.read_child(p)?,
-            Ev::End => return Ok(t),
+            Ev::End => {
+                t.shrink();
+                return Ok(t);
+            }
             Ev::Text | Ev::CData => {
                 if let Some(raw) = p.stray_text()? {
                     t.push_raw(raw);
@@ -596,7 +607,13 @@ impl<W: Write> Out<W> {
         self.escaped.clear();
         escape_into(&self.scratch, &mut self.escaped);
         self.indent()?;
-        write!(self.w, "<{tag}>{}</{tag}>\n", self.escaped)
+        self.w.write_all(b"<")?;
+        self.w.write_all(tag.as_bytes())?;
+        self.w.write_all(b">")?;
+        self.w.write_all(self.escaped.as_bytes())?;
+        self.w.write_all(b"</")?;
+        self.w.write_all(tag.as_bytes())?;
+        self.w.write_all(b">\n")
     }
 
     pub(crate) fn raw(&mut self, raw: &Raw) -> io::Result<()> {
@@ -611,7 +628,12 @@ impl<W: Write> Out<W> {
         self.close(tag)
     }
 
-    pub(crate) fn list<T: Element>(&mut self, tag: &str, item: &str, items: &[T]) -> io::Result<()> {
+    pub(crate) fn list<T: Element>(
+        &mut self,
+        tag: &str,
+        item: &str,
+        items: &[T],
+    ) -> io::Result<()> {
         self.open(tag)?;
         for t in items {
             self.element(item, t)?;
@@ -675,6 +697,11 @@ macro_rules! element {
                     self.push_raw(r);
                 }
                 Ok(())
+            }
+
+            fn shrink(&mut self) {
+                self.order.shrink_to_fit();
+                self.extra.shrink_to_fit();
             }
 
             fn push_raw(&mut self, raw: $crate::mspdi::Raw) {
