@@ -344,7 +344,10 @@ impl Calendar {
             if self.week.total == 0 {
                 return (w == 0).then_some(self.lo);
             }
-            Some(self.periodic_end_of(self.periodic(self.lo) + w).min(self.lo))
+            Some(
+                self.periodic_end_of(self.periodic(self.lo) + w)
+                    .min(self.lo),
+            )
         } else if w <= self.explicit.total {
             Some(self.lo + self.explicit.end_of(w))
         } else if self.week.total == 0 {
@@ -528,23 +531,56 @@ mod tests {
     fn add_and_sub_across_lunch_nights_and_weekends() {
         let c = Calendar::new(&office()).unwrap();
         // Friday 2025-01-10 16:00 + 2 h = Monday 09:00.
-        assert_eq!(s(c.add(m("2025-01-10T16:00"), 120).unwrap()), "2025-01-13T09:00");
+        assert_eq!(
+            s(c.add(m("2025-01-10T16:00"), 120).unwrap()),
+            "2025-01-13T09:00"
+        );
         // Monday 11:00 + 2 h = 14:00 (lunch 12-13).
-        assert_eq!(s(c.add(m("2025-01-13T11:00"), 120).unwrap()), "2025-01-13T14:00");
+        assert_eq!(
+            s(c.add(m("2025-01-13T11:00"), 120).unwrap()),
+            "2025-01-13T14:00"
+        );
         // A full day from Monday 08:00 ends at 17:00, not Tuesday 08:00.
-        assert_eq!(s(c.add(m("2025-01-13T08:00"), 480).unwrap()), "2025-01-13T17:00");
+        assert_eq!(
+            s(c.add(m("2025-01-13T08:00"), 480).unwrap()),
+            "2025-01-13T17:00"
+        );
         // Starting on Saturday snaps to Monday.
-        assert_eq!(s(c.next_working(m("2025-01-11T10:00")).unwrap()), "2025-01-13T08:00");
-        assert_eq!(s(c.sub(m("2025-01-13T09:00"), 120).unwrap()), "2025-01-10T16:00");
-        assert_eq!(c.work_between(m("2025-01-10T00:00"), m("2025-01-14T00:00")), 960);
-        assert_eq!(c.work_between(m("2025-01-14T00:00"), m("2025-01-10T00:00")), -960);
+        assert_eq!(
+            s(c.next_working(m("2025-01-11T10:00")).unwrap()),
+            "2025-01-13T08:00"
+        );
+        assert_eq!(
+            s(c.sub(m("2025-01-13T09:00"), 120).unwrap()),
+            "2025-01-10T16:00"
+        );
+        assert_eq!(
+            c.work_between(m("2025-01-10T00:00"), m("2025-01-14T00:00")),
+            960
+        );
+        assert_eq!(
+            c.work_between(m("2025-01-14T00:00"), m("2025-01-10T00:00")),
+            -960
+        );
         // Negative lag: two days before Wednesday 08:00 is reached at Friday 17:00
         // (the earliest instant with that much work left before Wednesday).
-        assert_eq!(s(c.shift(m("2025-01-15T08:00"), -960).unwrap()), "2025-01-10T17:00");
-        assert_eq!(s(c.unshift(m("2025-01-15T08:00"), 960).unwrap()), "2025-01-13T08:00");
+        assert_eq!(
+            s(c.shift(m("2025-01-15T08:00"), -960).unwrap()),
+            "2025-01-10T17:00"
+        );
+        assert_eq!(
+            s(c.unshift(m("2025-01-15T08:00"), 960).unwrap()),
+            "2025-01-13T08:00"
+        );
         // Far past and far future use the weekly pattern.
-        assert_eq!(s(c.add(m("1900-01-05T16:00"), 120).unwrap()), "1900-01-08T09:00");
-        assert_eq!(s(c.add(m("2199-12-31T16:00"), 120).unwrap()), "2200-01-01T09:00");
+        assert_eq!(
+            s(c.add(m("1900-01-05T16:00"), 120).unwrap()),
+            "1900-01-08T09:00"
+        );
+        assert_eq!(
+            s(c.add(m("2199-12-31T16:00"), 120).unwrap()),
+            "2200-01-01T09:00"
+        );
     }
 
     #[test]
@@ -559,19 +595,37 @@ mod tests {
         });
         let c = Calendar::new(&spec).unwrap();
         // Wednesday 24th 16:00 + 3 h: 1 h on the 24th, 2 h on Saturday 27th 10-12.
-        assert_eq!(s(c.add(m("2025-12-24T16:00"), 180).unwrap()), "2025-12-27T12:00");
+        assert_eq!(
+            s(c.add(m("2025-12-24T16:00"), 180).unwrap()),
+            "2025-12-27T12:00"
+        );
         // + 4 h: continues Monday 29th.
-        assert_eq!(s(c.add(m("2025-12-24T16:00"), 240).unwrap()), "2025-12-29T09:00");
-        assert_eq!(c.work_between(m("2025-12-22T00:00"), m("2025-12-29T00:00")), 3 * 480 + 120);
+        assert_eq!(
+            s(c.add(m("2025-12-24T16:00"), 240).unwrap()),
+            "2025-12-29T09:00"
+        );
+        assert_eq!(
+            c.work_between(m("2025-12-22T00:00"), m("2025-12-29T00:00")),
+            3 * 480 + 120
+        );
         // A resource's vacation is an exception on its own copy of the spec.
         let mut res = spec.clone();
         res.day_off(d("2026-01-05"), d("2026-01-09"));
         let r = Calendar::new(&res).unwrap();
-        assert_eq!(s(r.next_working(m("2026-01-05T08:00")).unwrap()), "2026-01-12T08:00");
+        assert_eq!(
+            s(r.next_working(m("2026-01-05T08:00")).unwrap()),
+            "2026-01-12T08:00"
+        );
         let both = c.intersect(&r);
-        assert_eq!(both.work_between(m("2026-01-01T00:00"), m("2026-01-13T00:00")), 3 * 480);
+        assert_eq!(
+            both.work_between(m("2026-01-01T00:00"), m("2026-01-13T00:00")),
+            3 * 480
+        );
         // Before any exception the calendar is the plain week again.
-        assert_eq!(s(c.add(m("2025-01-10T16:00"), 120).unwrap()), "2025-01-13T09:00");
+        assert_eq!(
+            s(c.add(m("2025-01-10T16:00"), 120).unwrap()),
+            "2025-01-13T09:00"
+        );
     }
 
     #[test]
@@ -587,7 +641,10 @@ mod tests {
             intervals: vec![(540, 600)],
         });
         let c = Calendar::new(&spec).unwrap();
-        assert_eq!(s(c.add(m("2025-01-01T00:00"), 60).unwrap()), "2025-01-06T10:00");
+        assert_eq!(
+            s(c.add(m("2025-01-01T00:00"), 60).unwrap()),
+            "2025-01-06T10:00"
+        );
         assert_eq!(c.add(m("2025-01-01T00:00"), 61), None);
     }
 
@@ -606,11 +663,20 @@ mod tests {
         let c = Calendar::new(&office()).unwrap();
         let start = c.next_working(m("2025-03-28T20:00")).unwrap(); // Friday evening
         let end = c.add(start, 480).unwrap();
-        assert_eq!((s(start), s(end)), ("2025-03-31T08:00".into(), "2025-03-31T17:00".into()));
+        assert_eq!(
+            (s(start), s(end)),
+            ("2025-03-31T08:00".into(), "2025-03-31T17:00".into())
+        );
         let tokyo = chrono::FixedOffset::east_opt(9 * 3600).unwrap();
         let ny = chrono::FixedOffset::west_opt(4 * 3600).unwrap();
-        assert_eq!(to_utc(start, &tokyo).unwrap().to_rfc3339(), "2025-03-30T23:00:00+00:00");
-        assert_eq!(to_utc(start, &ny).unwrap().to_rfc3339(), "2025-03-31T12:00:00+00:00");
+        assert_eq!(
+            to_utc(start, &tokyo).unwrap().to_rfc3339(),
+            "2025-03-30T23:00:00+00:00"
+        );
+        assert_eq!(
+            to_utc(start, &ny).unwrap().to_rfc3339(),
+            "2025-03-31T12:00:00+00:00"
+        );
         // The same local plan in two zones is eight working hours in both.
         assert_eq!(c.work_between(start, end), 480);
     }
