@@ -1,1 +1,16 @@
-//! pso-domain
+//! `pso-domain`: PSO's entities, value types, validation and permission rules.
+//!
+//! This crate knows no database and no HTTP. The API handlers and the pages both call it:
+//! - [`values`]: value types that refuse bad input when built (country, time zone, currency, ...);
+//! - [`error`]: per-field validation errors, the shape every API error body uses;
+//! - [`model`]: the stored entities and the inputs that create or change them;
+//! - [`access`]: roles, scopes and the one place where "may this caller do that?" is decided;
+//! - [`plan`]: rules over the project network (dependency cycles).
+
+pub mod access;
+pub mod error;
+pub mod model;
+pub mod plan;
+pub mod values;
+
+pub use error::{FieldError, ValidationErrors};

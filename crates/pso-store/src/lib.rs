@@ -1,1 +1,375 @@
-//! pso-store
+//! `pso-store`: PSO's one SQL schema over SQLite and PostgreSQL.
+//!
+//! The backend is chosen by the database URL (`sqlite://...` or `postgres://...`) and both run
+//! the same code through sqlx's `Any` driver: the schema is written in the common subset (TEXT
+//! ids, BIGINT integers and 0/1 booleans, RFC 3339 text timestamps, JSON as text), so one set of
+//! migrations and one set of queries serve both, and the same test suite checks both.
+//!
+//! Every mutation runs in one transaction with its audit event ([`Store::write`]), and every
+//! update or delete is conditional on the version the caller saw (optimistic concurrency).
+//!
+//! SQLite runs in WAL mode with `synchronous=FULL` and foreign keys on. A write transaction
+//! takes SQLite's write lock with its first statement, so concurrent writers queue on
+//! `busy_timeout` instead of failing with `SQLITE_BUSY` on a read-to-write upgrade.
+
+mod auth;
+mod org;
+mod plan;
+
+pub use auth::{ApiToken, SessionRow};
+pub use org::person_site_code;
+pub use plan::{ProjectFilter, ProjectRow};
+
+use pso_domain::model::AuditEvent;
+use pso_domain::ValidationErrors;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyConnection, AnyPool, Executor, Row};
+use std::time::Duration;
+
+/// Which database engine is behind the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Errors of the store: the caller's mistake (not found, stale, conflict, invalid) is kept
+/// apart from our failure (unavailable, internal).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("the object has changed: its version is now {current}")]
+    Stale { current: i64 },
+    #[error("{message}")]
+    Conflict { field: String, message: String },
+    #[error("{0}")]
+    Invalid(ValidationErrors),
+    #[error("the database cannot be reached at {url}: {reason}")]
+    Unavailable { url: String, reason: String },
+    #[error(
+        "the database schema (migration {version}) is newer than this pso binary; upgrade pso"
+    )]
+    NewerSchema { version: i64 },
+    #[error("database error: {0}")]
+    Internal(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Who makes a change, for the audit trail.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<String>,
+    /// E-mail of the user, or `system`/`cli` for changes not made by a signed-in user.
+    pub label: String,
+}
+
+impl Actor {
+    pub fn system(label: &str) -> Self {
+        Self {
+            user_id: None,
+            label: label.to_string(),
+        }
+    }
+}
+
+/// A page of a list: the items and the cursor of the next page.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// The database handle. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// A transaction on either backend.
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// A new time-ordered id (UUIDv7: lexical order is creation order).
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Now, as stored: UTC RFC 3339 with microseconds.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+impl Store {
+    /// Connects to `url` (no migrations; see [`Store::migrate`]).
+    pub async fn connect(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::Unavailable {
+                url: redact(url),
+                reason: "the URL must start with sqlite: or postgres://".into(),
+            });
+        };
+        let opts = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            });
+        let pool = opts
+            .connect(url)
+            .await
+            .map_err(|e| StoreError::Unavailable {
+                url: redact(url),
+                reason: e.to_string(),
+            })?;
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies pending migrations; refuses a database migrated by a newer binary.
+    pub async fn migrate(&self) -> Result<()> {
+        match MIGRATOR.run(&self.pool).await {
+            Ok(()) => Ok(()),
+            Err(sqlx::migrate::MigrateError::VersionMissing(v)) => {
+                Err(StoreError::NewerSchema { version: v })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Starts a write transaction (holding SQLite's write lock from the start).
+    pub async fn begin_write(&self) -> Result<Tx> {
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Sqlite {
+            sqlx::query("UPDATE write_lock SET n = n + 1 WHERE id = 1")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
+    }
+
+    /// Is the database answering?
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Whether the database holds no organisation yet (for `pso demo`).
+    pub async fn is_empty(&self) -> Result<bool> {
+        let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM sites")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        let u: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        Ok(n == 0 && u == 0)
+    }
+
+    /// The audit trail of one object, oldest first.
+    pub async fn audit_for_entity(
+        &self,
+        entity_type: &str,
+        entity_id: &str,
+        limit: i64,
+        cursor: Option<&str>,
+    ) -> Result<Page<AuditEvent>> {
+        let rows = sqlx::query(
+            "SELECT * FROM audit_events WHERE entity_type = $1 AND entity_id = $2 AND id > $3 \
+             ORDER BY id LIMIT $4",
+        )
+        .bind(entity_type)
+        .bind(entity_id)
+        .bind(cursor.unwrap_or(""))
+        .bind(limit + 1)
+        .fetch_all(&self.pool)
+        .await?;
+        page(rows, limit, audit_from_row)
+    }
+
+    /// The audit trail of a project and everything in it, newest first.
+    pub async fn audit_for_project(
+        &self,
+        project_id: &str,
+        limit: i64,
+        cursor: Option<&str>,
+    ) -> Result<Page<AuditEvent>> {
+        let rows = sqlx::query(
+            "SELECT * FROM audit_events WHERE project_id = $1 AND ($2 = '' OR id < $2) \
+             ORDER BY id DESC LIMIT $3",
+        )
+        .bind(project_id)
+        .bind(cursor.unwrap_or(""))
+        .bind(limit + 1)
+        .fetch_all(&self.pool)
+        .await?;
+        page(rows, limit, audit_from_row)
+    }
+}
+
+/// Hides the password of a database URL in messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}://{}:***@{}", &url[..s], user, &url[at + 1..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Writes one audit event inside the transaction of the change it records.
+pub(crate) async fn audit<T: serde::Serialize>(
+    tx: &mut AnyConnection,
+    actor: &Actor,
+    action: &str,
+    entity_type: &str,
+    entity_id: &str,
+    project_id: Option<&str>,
+    before: Option<&T>,
+    after: Option<&T>,
+) -> Result<()> {
+    let to_json = |v: Option<&T>| -> Result<Option<String>> {
+        v.map(|v| serde_json::to_string(v))
+            .transpose()
+            .map_err(|e| StoreError::Internal(sqlx::Error::Encode(Box::new(e))))
+    };
+    sqlx::query(
+        "INSERT INTO audit_events (id, at, actor_id, actor, action, entity_type, entity_id, \
+         project_id, before_json, after_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(new_id())
+    .bind(now())
+    .bind(actor.user_id.clone())
+    .bind(actor.label.clone())
+    .bind(action)
+    .bind(entity_type)
+    .bind(entity_id)
+    .bind(project_id.map(str::to_string))
+    .bind(to_json(before)?)
+    .bind(to_json(after)?)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+fn audit_from_row(r: &AnyRow) -> Result<AuditEvent> {
+    let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+    Ok(AuditEvent {
+        id: r.try_get("id")?,
+        at: r.try_get("at")?,
+        actor_id: r.try_get("actor_id")?,
+        actor: r.try_get("actor")?,
+        action: r.try_get("action")?,
+        entity_type: r.try_get("entity_type")?,
+        entity_id: r.try_get("entity_id")?,
+        project_id: r.try_get("project_id")?,
+        before: parse(r.try_get("before_json")?),
+        after: parse(r.try_get("after_json")?),
+    })
+}
+
+/// Cuts `limit + 1` fetched rows into a page and its next cursor (the last item's id).
+pub(crate) fn page<T, F>(rows: Vec<AnyRow>, limit: i64, f: F) -> Result<Page<T>>
+where
+    F: Fn(&AnyRow) -> Result<T>,
+{
+    let more = rows.len() as i64 > limit;
+    let mut items = Vec::with_capacity(rows.len());
+    let mut last_id = None;
+    for r in rows.iter().take(limit.max(0) as usize) {
+        last_id = Some(r.try_get::<String, _>("id")?);
+        items.push(f(r)?);
+    }
+    Ok(Page {
+        items,
+        next_cursor: if more { last_id } else { None },
+    })
+}
+
+/// Maps a database error: a unique violation becomes a 409-style conflict on `field`, a broken
+/// reference a validation error.
+pub(crate) fn map_write_err(e: sqlx::Error, field: &str, what: &str) -> StoreError {
+    if let Some(db) = e.as_database_error() {
+        if db.is_unique_violation() {
+            return StoreError::Conflict {
+                field: field.to_string(),
+                message: format!("{what} already exists"),
+            };
+        }
+        if db.is_foreign_key_violation() {
+            return StoreError::Invalid(ValidationErrors::single(
+                "reference",
+                "unknown_reference",
+                "refers to an object that does not exist",
+            ));
+        }
+    }
+    StoreError::Internal(e)
+}
+
+/// Checks the outcome of `UPDATE ... WHERE id = $ AND version = $`: none updated means the
+/// object is gone or its version moved on.
+pub(crate) async fn check_versioned(
+    tx: &mut AnyConnection,
+    table: &str,
+    id: &str,
+    affected: u64,
+) -> Result<()> {
+    if affected == 1 {
+        return Ok(());
+    }
+    let row = sqlx::query(&format!("SELECT version FROM {table} WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(tx)
+        .await?;
+    match row {
+        None => Err(StoreError::NotFound),
+        Some(r) => Err(StoreError::Stale {
+            current: r.try_get("version")?,
+        }),
+    }
+}
+
+pub(crate) fn json_col<T: serde::de::DeserializeOwned>(r: &AnyRow, col: &str) -> Result<T> {
+    let s: String = r.try_get(col)?;
+    serde_json::from_str(&s).map_err(|e| StoreError::Internal(sqlx::Error::Decode(Box::new(e))))
+}
+
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Internal(sqlx::Error::Encode(Box::new(e))))
+}

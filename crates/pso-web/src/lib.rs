@@ -1,1 +1,123 @@
-//! pso-web
+//! `pso-web`: PSO's HTTP face — the REST API under `/api/v1`, the server-rendered pages, and
+//! authentication (sessions, API tokens, CSRF).
+//!
+//! Layout: [`service`] holds every operation once (authorisation through `pso-domain`, reference
+//! checks, validation, store call); [`api`] and [`pages`] are thin wrappers that turn HTTP into
+//! service calls and results into JSON or HTML. [`auth`] resolves the caller of every request in
+//! one middleware. [`serve`] takes a bound listener and a shutdown future, so tests run the real
+//! server on port 0.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod pages;
+pub mod service;
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use pso_store::Store;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+/// Largest accepted request body (bytes).
+pub const BODY_LIMIT: usize = 1 << 20;
+
+/// Settings of the web layer.
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (set when PSO is served over TLS, directly or behind a proxy).
+    pub secure_cookies: bool,
+}
+
+/// Shared state of all handlers. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<WebConfig>,
+    /// A password hash to verify against when the account does not exist (constant timing).
+    pub dummy_hash: Arc<String>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: WebConfig) -> anyhow::Result<Self> {
+        let dummy = auth::hash_password("not-a-real-password")
+            .map_err(|e| anyhow::anyhow!("cannot hash: {}", e.detail))?;
+        Ok(Self {
+            store,
+            config: Arc::new(config),
+            dummy_hash: Arc::new(dummy),
+        })
+    }
+}
+
+async fn healthz(axum::extract::State(s): axum::extract::State<AppState>) -> impl IntoResponse {
+    match s.store.ping().await {
+        Ok(()) => (
+            StatusCode::OK,
+            axum::Json(serde_json::json!({"status": "ok"})),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unavailable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({"status": "database unavailable"})),
+            )
+        }
+    }
+}
+
+/// The whole application: API, pages, assets, with authentication and security headers.
+pub fn app(state: AppState) -> Router {
+    let protected = Router::new()
+        .merge(api::router())
+        .merge(pages::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .merge(pages::public_router())
+        .merge(protected)
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+                 frame-ancestors 'none'; form-action 'self'",
+            ),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves the application on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

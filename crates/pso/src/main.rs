@@ -1,12 +1,18 @@
-//! `pso`: the command line of the PSO platform.
+//! `pso`: the command line of the PSO platform. Thin: every command calls into the libraries.
 
 mod cmd;
+mod demo;
 
 use clap::{Parser, Subcommand};
+use cmd::server::{DbOpts, ServeOpts};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "pso", version, about = "PSO: the platform for project support offices")]
+#[command(
+    name = "pso",
+    version,
+    about = "PSO: the platform for project support offices"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -14,6 +20,18 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Serve the web application and API.
+    Serve(ServeOpts),
+    /// Fill an empty database with a realistic demo organisation and serve it.
+    Demo(ServeOpts),
+    /// Apply database migrations and exit.
+    Migrate(DbOpts),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCmd),
     /// Run the engine on files (no database needed).
     #[command(subcommand)]
     Schedule(cmd::schedule::ScheduleCmd),
@@ -26,10 +44,71 @@ enum Command {
     },
 }
 
-fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+#[derive(Debug, Subcommand)]
+enum UserCmd {
+    /// Add a user with one role grant.
+    Add {
+        #[command(flatten)]
+        db: DbOpts,
+        #[command(flatten)]
+        user: cmd::users::UserAdd,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCmd {
+    /// Create an API token for a user; prints only the token.
+    Create {
+        #[command(flatten)]
+        db: DbOpts,
+        #[command(flatten)]
+        token: cmd::users::TokenCreate,
+    },
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PSO_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,pso=info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn main() -> std::process::ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Schedule(c) => cmd::schedule::run(c),
         Command::Convert { input, output } => cmd::mspdi::convert(&input, &output),
+        Command::Serve(o) => {
+            init_tracing();
+            runtime()?.block_on(cmd::server::serve(o))
+        }
+        Command::Demo(o) => {
+            init_tracing();
+            runtime()?.block_on(cmd::server::demo(o))
+        }
+        Command::Migrate(db) => runtime()?.block_on(cmd::server::migrate(db)),
+        Command::User(UserCmd::Add { db, user }) => {
+            runtime()?.block_on(cmd::users::user_add(db, user))
+        }
+        Command::Token(TokenCmd::Create { db, token }) => {
+            runtime()?.block_on(cmd::users::token_create(db, token))
+        }
     }
 }

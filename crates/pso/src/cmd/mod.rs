@@ -2,3 +2,5 @@
 
 pub mod mspdi;
 pub mod schedule;
+pub mod server;
+pub mod users;
