@@ -334,7 +334,13 @@ element! {
         start: b"Start" val => Option<NaiveDateTime>,
         units: b"Units" val => Option<f64>,
         work: b"Work" val => Option<Duration>,
+        /// 0 flat, 1 back loaded, 2 front loaded, … 8 contoured (edited timephased work).
         work_contour: b"WorkContour" val => Option<i64>,
+        /// Delay of the assignment's start after the task's, in tenths of a minute.
+        delay: b"Delay" val => Option<f64>,
+        /// Leveling delay, in tenths of a minute, in `leveling_delay_format`.
+        leveling_delay: b"LevelingDelay" val => Option<f64>,
+        leveling_delay_format: b"LevelingDelayFormat" val => Option<i64>,
         timephased_data: b"TimephasedData" many => Vec<TimephasedData>,
         notes: b"Notes" val => Option<String>,
         extended_attributes: b"ExtendedAttribute" many => Vec<ExtendedAttribute>,

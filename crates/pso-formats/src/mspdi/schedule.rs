@@ -382,11 +382,24 @@ struct Node<'a> {
     parent: Option<usize>,
     children: Vec<usize>,
     links: Vec<Link>,
-    /// Calendar keys of the task (one per work-resource calendar, or the task's/project's).
-    cals: Vec<CalKey>,
+    /// What must be worked on which calendar: one entry per work assignment (work / units on
+    /// the resource's calendar), or the task's duration on the task's or project's calendar.
+    spans: Vec<Span>,
     duration: Minute,
     elapsed: bool,
     fixed: Option<(Minute, Minute)>,
+}
+
+/// Work to be done on one calendar: an assignment, or the task itself.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    key: CalKey,
+    minutes: Minute,
+    /// Assignment delay after the task's start (working minutes).
+    delay: Minute,
+    /// Assignment leveling delay (working or elapsed minutes).
+    leveling_delay: Minute,
+    leveling_elapsed: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -429,22 +442,47 @@ pub fn schedule(project: &Project) -> Result<Schedule, ScheduleError> {
     };
 
     // Work resources and their calendars.
+    // Work resources and their calendars (-1: none of its own).
     let resource_cal: HashMap<i64, i64> = project
         .resources
         .iter()
-        .filter(|r| r.resource_type.unwrap_or(1) == 1 && r.is_null != Some(true))
-        .filter_map(|r| Some((r.uid?, r.calendar_uid.filter(|&c| c >= 0)?)))
+        .filter(|r| {
+            r.resource_type.unwrap_or(1) == 1
+                && r.is_null != Some(true)
+                && r.is_cost_resource != Some(true)
+        })
+        .filter_map(|r| Some((r.uid?, r.calendar_uid.filter(|&c| c >= 0).unwrap_or(-1))))
         .collect();
-    let mut task_resources: HashMap<i64, Vec<i64>> = HashMap::new();
+    // Each work assignment is scheduled on its resource's calendar for work / units.
+    let mut task_assignments: HashMap<i64, Vec<Span>> = HashMap::new();
+    let mut contoured: HashMap<i64, bool> = HashMap::new();
     for a in &project.assignments {
-        if let (Some(t), Some(r)) = (a.task_uid, a.resource_uid) {
-            if let Some(&c) = resource_cal.get(&r) {
-                let v = task_resources.entry(t).or_default();
-                if !v.contains(&c) {
-                    v.push(c);
-                }
-            }
+        let (Some(t), Some(r)) = (a.task_uid, a.resource_uid) else {
+            continue;
+        };
+        let Some(&c) = resource_cal.get(&r) else {
+            continue;
+        };
+        let units = a.units.unwrap_or(1.0);
+        let work = a.work.as_ref().and_then(|w| w.minutes()).unwrap_or(0.0);
+        if units <= 0.0 || work <= 0.0 {
+            continue;
         }
+        if a.work_contour.unwrap_or(0) != 0 {
+            contoured.insert(t, true);
+        }
+        let delay = a.delay.unwrap_or(0.0) / 10.0;
+        let leveling = a.leveling_delay.unwrap_or(0.0) / 10.0;
+        task_assignments.entry(t).or_default().push(Span {
+            key: CalKey {
+                task: -1,
+                resource: c,
+            },
+            minutes: (work / units).round() as Minute,
+            delay: delay.round() as Minute,
+            leveling_delay: leveling.round() as Minute,
+            leveling_elapsed: is_elapsed(a.leveling_delay_format),
+        });
     }
 
     // Nodes: active, non-null tasks with a UID, in file order; parents from outline levels.
@@ -469,29 +507,6 @@ pub fn schedule(project: &Project) -> Result<Schedule, ScheduleError> {
         by_uid.insert(uid, i);
 
         let own_cal = task.calendar_uid.filter(|&c| c >= 0);
-        let res_cals = if task.ignore_resource_calendar == Some(true) {
-            Vec::new()
-        } else {
-            task_resources.get(&uid).cloned().unwrap_or_default()
-        };
-        let mut cals: Vec<CalKey> = if res_cals.is_empty() {
-            vec![CalKey {
-                task: own_cal.unwrap_or(project_cal_uid),
-                resource: -1,
-            }]
-        } else {
-            res_cals
-                .iter()
-                .map(|&r| CalKey {
-                    task: own_cal.unwrap_or(-1),
-                    resource: r,
-                })
-                .collect()
-        };
-        cals.sort();
-        for &k in &cals {
-            get_cal(k, &mut builder, &mut calendars)?;
-        }
         let duration = task
             .duration
             .as_ref()
@@ -499,6 +514,45 @@ pub fn schedule(project: &Project) -> Result<Schedule, ScheduleError> {
             .map(|m| m.round() as Minute)
             .unwrap_or(0)
             .max(0);
+        let task_key = CalKey {
+            task: own_cal.unwrap_or(project_cal_uid),
+            resource: -1,
+        };
+        let assignments = task_assignments.get(&uid).filter(|_| duration > 0);
+        // A contoured assignment's span is not its work over its units: MS Project stretches
+        // it by the contour. Those tasks keep their duration (and disagree: see the table).
+        let by_work = !contoured.contains_key(&uid);
+        let spans: Vec<Span> = match assignments {
+            Some(list) => list
+                .iter()
+                .map(|sp| {
+                    let rc = sp.key.resource;
+                    let key = if task.ignore_resource_calendar == Some(true) || rc < 0 {
+                        task_key
+                    } else {
+                        CalKey {
+                            task: own_cal.unwrap_or(-1),
+                            resource: rc,
+                        }
+                    };
+                    Span {
+                        key,
+                        minutes: if by_work { sp.minutes } else { duration },
+                        ..*sp
+                    }
+                })
+                .collect(),
+            None => vec![Span {
+                key: task_key,
+                minutes: duration,
+                delay: 0,
+                leveling_delay: 0,
+                leveling_elapsed: false,
+            }],
+        };
+        for sp in &spans {
+            get_cal(sp.key, &mut builder, &mut calendars)?;
+        }
         let manual = task.manual == Some(true);
         let progress = task.actual_start.is_some() || task.percent_complete.unwrap_or(0.0) > 0.0;
         let fixed = if manual || progress {
@@ -517,7 +571,7 @@ pub fn schedule(project: &Project) -> Result<Schedule, ScheduleError> {
             parent,
             children: Vec::new(),
             links: Vec::new(),
-            cals,
+            spans,
             duration,
             elapsed: is_elapsed(task.duration_format),
             fixed,
@@ -614,14 +668,26 @@ pub fn schedule(project: &Project) -> Result<Schedule, ScheduleError> {
             finish[i] = f;
             continue;
         }
-        let cals: Vec<&Calendar> = node.cals.iter().filter_map(|k| calendars.get(k)).collect();
-        let Some(&cal) = cals.first() else {
+        let spans: Vec<(&Calendar, &Span)> = node
+            .spans
+            .iter()
+            .filter_map(|sp| Some((calendars.get(&sp.key)?, sp)))
+            .collect();
+        let Some(&(cal, _)) = spans.first() else {
             return Err(ScheduleError::NoWorkingTime(node.uid));
         };
         let no_time = || ScheduleError::NoWorkingTime(node.uid);
         let dur = node.duration;
 
-        let mut es = start0;
+        // The project start bounds tasks without a start constraint; a start constraint (SNET,
+        // MSO) may place a task before it, as in MS Project.
+        let start_constrained =
+            matches!(node.task.constraint_type, Some(2 | 4)) && node.task.constraint_date.is_some();
+        let mut es = if start_constrained {
+            Minute::MIN
+        } else {
+            start0
+        };
         let mut finish_min: Option<Minute> = None;
         let mut a = Some(i);
         while let Some(x) = a {
@@ -647,12 +713,17 @@ pub fn schedule(project: &Project) -> Result<Schedule, ScheduleError> {
                     }
                 }
             }
-            // Start constraints of summary tasks hold for everything under them.
             if x != i {
-                if let (Some(4), Some(d)) =
-                    (nodes[x].task.constraint_type, nodes[x].task.constraint_date)
-                {
+                let up = nodes[x].task;
+                // Start constraints of summary tasks hold for everything under them, and so
+                // does the start of a manually scheduled summary.
+                if let (Some(4), Some(d)) = (up.constraint_type, up.constraint_date) {
                     es = es.max(minute_of(d));
+                }
+                if up.manual == Some(true) {
+                    if let Some(d) = up.manual_start.or(up.start) {
+                        es = es.max(minute_of(d));
+                    }
                 }
             }
             a = nodes[x].parent;
@@ -675,21 +746,20 @@ pub fn schedule(project: &Project) -> Result<Schedule, ScheduleError> {
             };
         }
 
-        let place = |es: Minute| -> Result<(Minute, Minute), ScheduleError> {
+        // Forward from an early start.
+        let forward = |es: Minute| -> Result<(Minute, Minute), ScheduleError> {
             if node.elapsed {
                 return Ok((es, es + dur));
             }
             if dur == 0 {
                 // A milestone sits where its predecessor's work ended, unless that is outside
                 // working time altogether (then at the next working minute).
-                let s = if cals
-                    .iter()
-                    .any(|c| c.work_between(es - 1, es) > 0 || c.work_between(es, es + 1) > 0)
-                {
+                let s = if spans.iter().any(|(c, _)| touches_work(c, es)) {
                     es
                 } else {
-                    cals.iter()
-                        .filter_map(|c| c.next_working(es))
+                    spans
+                        .iter()
+                        .filter_map(|(c, _)| c.next_working(es))
                         .min()
                         .ok_or_else(no_time)?
                 };
@@ -697,45 +767,62 @@ pub fn schedule(project: &Project) -> Result<Schedule, ScheduleError> {
             }
             let mut s = Minute::MAX;
             let mut f = Minute::MIN;
-            for c in &cals {
-                let cs = c.next_working(es).ok_or_else(no_time)?;
-                let cf = c.add(cs, dur).ok_or_else(no_time)?;
+            for &(c, sp) in &spans {
+                let mut a = es;
+                if sp.delay > 0 {
+                    a = c.shift(a, sp.delay).ok_or_else(no_time)?;
+                }
+                if sp.leveling_delay > 0 {
+                    a = if sp.leveling_elapsed {
+                        a + sp.leveling_delay
+                    } else {
+                        c.shift(a, sp.leveling_delay).ok_or_else(no_time)?
+                    };
+                }
+                let cs = c.next_working(a).ok_or_else(no_time)?;
+                let cf = c.add(cs, sp.minutes).ok_or_else(no_time)?;
+                s = s.min(cs);
+                f = f.max(cf);
+            }
+            Ok((s, f))
+        };
+        // Backward from a finish that must be reached: MS Project keeps the finish where the
+        // constraint puts it when that touches working time (a finish at 08:00 Monday stays
+        // there), and otherwise ends at the last working minute before it.
+        let backward = |fm: Minute| -> Result<(Minute, Minute), ScheduleError> {
+            if node.elapsed {
+                return Ok((fm - dur, fm));
+            }
+            let mut s = Minute::MAX;
+            let mut f = Minute::MIN;
+            for &(c, sp) in &spans {
+                let d = sp.minutes;
+                let cf = if touches_work(c, fm) {
+                    fm
+                } else {
+                    c.end_of(c.work_at(fm)).ok_or_else(no_time)?
+                };
+                let cs = c.sub(cf, d).ok_or_else(no_time)?;
                 s = s.min(cs);
                 f = f.max(cf);
             }
             Ok((s, f))
         };
 
-        let (mut s, mut f) = place(es)?;
+        let (mut s, mut f) = forward(es)?;
         if let Some(fm) = finish_min {
             if f < fm {
-                let back = if node.elapsed {
-                    fm - dur
-                } else {
-                    cal.sub(fm, dur).ok_or_else(no_time)?
-                };
-                (s, f) = place(back.max(es))?;
+                (s, f) = backward(fm)?;
+                if s < es {
+                    (s, f) = forward(es)?;
+                }
             }
         }
         match (task.constraint_type.unwrap_or(0), cdate) {
-            (2, Some(d)) if honor => (s, f) = place(d)?,
-            (3, Some(d)) if honor => {
-                let back = if node.elapsed {
-                    d - dur
-                } else {
-                    cal.sub(d, dur).ok_or_else(no_time)?
-                };
-                (s, f) = place(back)?;
-            }
-            (5, Some(d)) if honor && s > d => (s, f) = place(d)?,
-            (7, Some(d)) if honor && f > d => {
-                let back = if node.elapsed {
-                    d - dur
-                } else {
-                    cal.sub(d, dur).ok_or_else(no_time)?
-                };
-                (s, f) = place(back)?;
-            }
+            (2, Some(d)) if honor => (s, f) = forward(d)?,
+            (3, Some(d)) if honor => (s, f) = backward(d)?,
+            (5, Some(d)) if honor && s > d => (s, f) = forward(d)?,
+            (7, Some(d)) if honor && f > d => (s, f) = backward(d)?,
             _ => {}
         }
         start[i] = s;
@@ -775,6 +862,11 @@ pub fn schedule(project: &Project) -> Result<Schedule, ScheduleError> {
         makespan_working_days: (makespan * 1000.0).round() / 1000.0,
         tasks,
     })
+}
+
+/// Whether `t` lies in or at the edge of working time.
+fn touches_work(c: &Calendar, t: Minute) -> bool {
+    c.work_between(t - 1, t + 1) > 0
 }
 
 fn is_ancestor(nodes: &[Node<'_>], a: usize, mut x: usize) -> bool {
