@@ -752,9 +752,10 @@ pub fn schedule(project: &Project) -> Result<Schedule, ScheduleError> {
                 return Ok((es, es + dur));
             }
             if dur == 0 {
-                // A milestone sits where its predecessor's work ended, unless that is outside
-                // working time altogether (then at the next working minute).
-                let s = if spans.iter().any(|(c, _)| touches_work(c, es)) {
+                // A milestone sits where its predecessor's work ended (or at the project start),
+                // unless that is outside working time altogether (then at the next working
+                // minute).
+                let s = if es == start0 || spans.iter().any(|(c, _)| touches_work(c, es)) {
                     es
                 } else {
                     spans
