@@ -396,6 +396,17 @@ impl Calendar {
         self.start_of(self.work_at(t) - d).map(|s| s.min(t))
     }
 
+    /// The earliest start from which `d >= 0` working minutes end at or after `t`
+    /// (`t` itself when `d == 0`): how a finish-no-earlier-than bound becomes a start bound.
+    pub fn start_to_finish_after(&self, t: Minute, d: Minute) -> Option<Minute> {
+        if d == 0 {
+            return Some(t);
+        }
+        let w = self.work_at(t);
+        let w = if self.end_of(w)? >= t { w } else { w + 1 };
+        self.start_of(w - d)
+    }
+
     /// Move `t` by `lag` working minutes (either sign): the earliest instant `x` with
     /// `work_between(t, x) >= lag`; `t` itself when `lag == 0`.
     pub fn shift(&self, t: Minute, lag: Minute) -> Option<Minute> {

@@ -31,6 +31,12 @@ use crate::calendar::{Calendar, Minute};
 use crate::model::*;
 use crate::rng::Rng;
 
+/// Task priority points worth one working week of urgency (250: 100 points above the
+/// default 500 make a task as urgent as one whose latest start is 2/5 of a week earlier).
+/// A strict task-priority order would make a low-priority task wait for every other
+/// ready task of the whole network in the serial scheme, and its successors with it.
+const PRIORITY_POINTS_PER_WEEK: i64 = 250;
+
 #[derive(Debug, Clone, Copy)]
 struct Edge {
     from: usize,
@@ -320,7 +326,7 @@ impl<'a> Net<'a> {
             let c = &net.cals[cal];
             let cb = match t.constraint {
                 Constraint::Snet(x) | Constraint::Mso(x) => Some(x),
-                Constraint::Fnet(x) | Constraint::Mfo(x) => c.sub(x, dur),
+                Constraint::Fnet(x) | Constraint::Mfo(x) => c.start_to_finish_after(x, dur),
                 _ => None,
             };
             if let Some(b) = cb {
@@ -512,8 +518,14 @@ impl<'a> Net<'a> {
         match e.kind {
             DepKind::FS => lc.shift(pf, e.lag),
             DepKind::SS => lc.shift(ps, e.lag),
-            DepKind::FF => self.cals[node.cal].sub(lc.shift(pf, e.lag)?, node.dur),
-            DepKind::SF => self.cals[node.cal].sub(lc.shift(ps, e.lag)?, node.dur),
+            // A milestone sits at the bound itself.
+            DepKind::FF if node.dur == 0 => lc.shift(pf, e.lag),
+            DepKind::SF if node.dur == 0 => lc.shift(ps, e.lag),
+            // The finish must reach the bound in default-calendar working time.
+            DepKind::FF => self.cals[node.cal]
+                .start_to_finish_after(lc.end_of(lc.work_at(lc.shift(pf, e.lag)?))?, node.dur),
+            DepKind::SF => self.cals[node.cal]
+                .start_to_finish_after(lc.end_of(lc.work_at(lc.shift(ps, e.lag)?))?, node.dur),
         }
     }
 
@@ -649,18 +661,22 @@ impl<'a> Net<'a> {
         Some(())
     }
 
-    /// A precedence-feasible order: highest (project, task) priority first among the
-    /// ready nodes, then the smallest `value`.
+    /// A precedence-feasible order: among the ready nodes, the highest project priority
+    /// first, then the smallest `value` less the task-priority bias.
     fn order_by(&self, value: &[i64]) -> Vec<usize> {
         let n = self.nodes.len();
         let mut indeg: Vec<usize> = self.inp.iter().map(|v| v.len()).collect();
+        // Project priority is strict; task priority moves a task's urgency forward by
+        // `weight` working minutes per point above 500 (back for points below).
+        let weight = (self.lag_cal().week_minutes() / PRIORITY_POINTS_PER_WEEK).max(1);
         let key = |j: usize| {
             let node = &self.nodes[j];
-            Reverse((Reverse(node.prio.0), Reverse(node.prio.1), value[j], j))
+            let bias = (node.prio.1 as i64 - 500) * weight;
+            Reverse((Reverse(node.prio.0), value[j] - bias, j))
         };
         let mut heap: BinaryHeap<_> = (0..n).filter(|&j| indeg[j] == 0).map(key).collect();
         let mut out = Vec::with_capacity(n);
-        while let Some(Reverse((_, _, _, j))) = heap.pop() {
+        while let Some(Reverse((_, _, j))) = heap.pop() {
             out.push(j);
             for &e in &self.out[j] {
                 let s = self.edges[e].to;
