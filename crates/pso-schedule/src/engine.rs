@@ -127,6 +127,8 @@ struct Pass {
     bound: Vec<Minute>,
     /// Node that held a resource this node waited for.
     blocker: Vec<Option<usize>>,
+    /// The order the nodes were placed in (precedence- and hand-over-feasible).
+    order: Vec<usize>,
     makespan: Minute,
 }
 
@@ -139,6 +141,7 @@ impl Pass {
             why: vec![Why::ProjectStart; n],
             bound: vec![0; n],
             blocker: vec![None; n],
+            order: Vec::new(),
             makespan: Minute::MIN,
         }
     }
@@ -543,6 +546,8 @@ impl<'a> Net<'a> {
             Vec::new()
         };
         p.makespan = Minute::MIN;
+        p.order.clear();
+        p.order.extend_from_slice(order);
         for &j in order {
             let node = &self.nodes[j];
             let id = &self.input.tasks[node.task].id;
@@ -702,7 +707,7 @@ impl<'a> Net<'a> {
                 res_succ[b].push(j);
             }
         }
-        for &i in self.topo.iter().rev() {
+        for &i in p.order.iter().rev() {
             let node = &self.nodes[i];
             let cal = &self.cals[node.cal];
             let span = cal.work_between(p.start[i], p.finish[i]);
