@@ -1,6 +1,8 @@
 //! pso-project/1 in, pso-schedule/1 out: the example of the format document, errors,
 //! and (when python3 and the shared checker are present) the independent checker.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
+
 use pso_formats::project_json;
 
 const EXAMPLE: &str = r#"{

@@ -1,5 +1,7 @@
 //! PSPLIB reader and solver on a few real instances: feasible schedules, bounds respected.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
+
 use pso_formats::psplib;
 use pso_schedule::rcpsp::{self, Instance, Options};
 use std::path::Path;

@@ -1,6 +1,8 @@
 //! Unit tests of the network engine: dependency types, constraints, groups, leveling,
 //! splitting, explanations, portfolio priority and error cases.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
+
 use chrono::NaiveDateTime;
 use pso_schedule::calendar::{datetime_of, minute_of, Calendar, CalendarSpec, Minute};
 use pso_schedule::*;

@@ -4,6 +4,8 @@
 //! minute by minute into prefix sums of working minutes and checks every dependency,
 //! every task's working time and every resource's units at every minute.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
+
 use chrono::NaiveDate;
 use proptest::prelude::*;
 use pso_schedule::calendar::{minute_of_date, Calendar, CalendarSpec, Minute, DAY};
@@ -12,13 +14,16 @@ use std::collections::BTreeMap;
 
 const HORIZON_DAYS: i64 = 120;
 
+/// (kind 0 duration/1 effort/2 milestone, hours, resources, deps (pred, type, lag hours), priority)
+type TaskCase = (u8, i64, Vec<usize>, Vec<(usize, u8, i64)>, u32);
+
 #[derive(Debug, Clone)]
 struct Case {
     holidays: Vec<i64>,
     /// (units, vacation (first day offset, length))
     resources: Vec<(u32, Option<(i64, i64)>)>,
     /// (kind 0 duration/1 effort/2 milestone, hours, resources, deps (pred, type, lag hours), priority)
-    tasks: Vec<(u8, i64, Vec<usize>, Vec<(usize, u8, i64)>, u32)>,
+    tasks: Vec<TaskCase>,
 }
 
 fn origin() -> NaiveDate {
