@@ -1,112 +1,400 @@
 //! Server-rendered pages (askama + htmx). Every page goes through [`crate::service`], so it shows
 //! and changes only what the API would allow.
+//!
+//! Conventions (STYLE.md, "Web pages"): one template per page and per partial; a handler answers
+//! an htmx request (`HX-Request` header) with the partial it changed and any other request with
+//! the whole page; every form works without JavaScript (POST, then `303 See Other` back to the
+//! page, or the page again with the errors next to the fields and the entered values kept).
 
-use crate::auth::{self, client_of, session_cookie, MaybeCaller, Via};
+mod assets;
+mod login;
+mod org;
+mod portfolio;
+mod project;
+mod users;
+
+use crate::auth::Caller;
+use crate::error::ApiError;
 use crate::AppState;
-use axum::extract::{ConnectInfo, Form, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use askama::Template;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use std::net::SocketAddr;
+use pso_domain::FieldError;
+use std::collections::HashMap;
 
-/// Pages reachable without signing in.
+pub use login::LoginForm;
+
+/// Pages reachable without signing in (and the embedded assets).
 pub fn public_router() -> Router<AppState> {
-    Router::new().route("/login", get(login_page).post(login_submit))
+    Router::new()
+        .route("/login", get(login::login_page).post(login::login_submit))
+        .route("/assets/{name}", get(assets::asset))
 }
 
 /// Pages for signed-in users (behind the authentication middleware).
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(home))
-        .route("/logout", post(logout))
-}
-
-#[derive(serde::Deserialize)]
-pub struct LoginForm {
-    pub email: String,
-    pub password: String,
-}
-
-async fn login_page() -> Html<String> {
-    Html(login_html(None))
-}
-
-fn login_html(error: Option<&str>) -> String {
-    let err = error
-        .map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", html_escape(e)))
-        .unwrap_or_default();
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign in · PSO</title></head>\
-         <body><main><h1>Sign in</h1>{err}<form method=\"post\" action=\"/login\">\
-         <label>E-mail <input name=\"email\" type=\"email\" autocomplete=\"username\" required></label>\
-         <label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\
-         <button type=\"submit\">Sign in</button></form></main></body></html>"
-    )
-}
-
-pub fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
-async fn login_submit(
-    State(state): State<AppState>,
-    connect: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
-    headers: HeaderMap,
-    Form(form): Form<LoginForm>,
-) -> Response {
-    let client = client_of(connect.as_ref().map(|c| &c.0));
-    // A login replaces whatever session the browser had.
-    if let Some(old) = auth::cookie(&headers, auth::SESSION_COOKIE) {
-        let _ = state.store.delete_session(&auth::sha256_hex(&old)).await;
-    }
-    match auth::login(&state, &form.email, &form.password, &client).await {
-        Ok(ok) => (
-            StatusCode::SEE_OTHER,
-            [
-                (
-                    header::SET_COOKIE,
-                    session_cookie(&ok.session_id, state.config.secure_cookies),
-                ),
-                (header::LOCATION, "/".to_string()),
-            ],
+        .route("/", get(portfolio::portfolio))
+        .route("/logout", post(login::logout))
+        .route(
+            "/projects",
+            get(portfolio::portfolio).post(portfolio::create_project),
         )
-            .into_response(),
-        Err(e) => (e.status, Html(login_html(Some(&e.detail)))).into_response(),
-    }
+        .route(
+            "/projects/{id}",
+            get(project::project_page).post(project::update_project),
+        )
+        .route("/projects/{id}/delete", post(project::delete_project))
+        .route("/projects/{id}/history", get(project::history))
+        .route("/projects/{id}/tasks", post(project::add_task))
+        .route("/projects/{id}/dependencies", post(project::add_dependency))
+        .route("/tasks/{id}/edit", post(project::edit_task))
+        .route("/tasks/{id}/indent", post(project::indent_task))
+        .route("/tasks/{id}/outdent", post(project::outdent_task))
+        .route("/tasks/{id}/delete", post(project::delete_task))
+        .route(
+            "/dependencies/{id}/delete",
+            post(project::delete_dependency),
+        )
+        .route("/people", get(org::people).post(org::create_person))
+        .route(
+            "/people/{id}",
+            get(org::person_page).post(org::update_person),
+        )
+        .route("/people/{id}/delete", post(org::delete_person))
+        .route("/admin/sites", get(org::sites).post(org::create_site))
+        .route(
+            "/admin/sites/{id}",
+            get(org::site_page).post(org::update_site),
+        )
+        .route("/admin/sites/{id}/delete", post(org::delete_site))
+        .route(
+            "/admin/business-units",
+            get(org::units).post(org::create_unit),
+        )
+        .route(
+            "/admin/business-units/{id}",
+            get(org::unit_page).post(org::update_unit),
+        )
+        .route("/admin/business-units/{id}/delete", post(org::delete_unit))
+        .route("/admin/users", get(users::users).post(users::create_user))
+        .route(
+            "/admin/users/{id}",
+            get(users::user_page).post(users::update_user),
+        )
+        .route("/admin/users/{id}/grants", post(users::add_grant))
+        .route("/admin/users/{id}/grants/remove", post(users::remove_grant))
+        .route("/admin/users/{id}/disable", post(users::toggle_disabled))
+        .fallback(not_found)
 }
 
-async fn logout(State(state): State<AppState>, MaybeCaller(caller): MaybeCaller) -> Response {
-    if let Some(c) = caller {
-        if let Via::Session { id_hash, .. } = &c.via {
-            let _ = state.store.delete_session(id_hash).await;
+/// Any other address: the "not found" page.
+async fn not_found(ctx: Ctx) -> Response {
+    ctx.error(ApiError::not_found())
+}
+
+/// A signed-in visitor of a page, and whether the request came from htmx. Without a session the
+/// visitor is sent to the login page (`HX-Redirect` for htmx requests).
+pub struct Ctx {
+    pub caller: Caller,
+    pub htmx: bool,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
+        let htmx = parts.headers.contains_key("hx-request")
+            && !parts.headers.contains_key("hx-history-restore-request");
+        match parts.extensions.get::<Caller>() {
+            Some(c) => Ok(Ctx {
+                caller: c.clone(),
+                htmx,
+            }),
+            None if htmx => Err((
+                StatusCode::OK,
+                [(
+                    header::HeaderName::from_static("hx-redirect"),
+                    HeaderValue::from_static("/login"),
+                )],
+            )
+                .into_response()),
+            None => Err(Redirect::to("/login").into_response()),
         }
     }
-    (
-        StatusCode::SEE_OTHER,
-        [
-            (
-                header::SET_COOKIE,
-                session_cookie("", state.config.secure_cookies),
-            ),
-            (header::LOCATION, "/login".to_string()),
-        ],
-    )
-        .into_response()
 }
 
-async fn home(MaybeCaller(caller): MaybeCaller) -> Response {
-    match caller {
-        None => Redirect::to("/login").into_response(),
-        Some(c) => Html(format!(
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>PSO</title></head>\
-             <body><p>Signed in as {}</p></body></html>",
-            html_escape(&c.user.name)
-        ))
-        .into_response(),
+impl Ctx {
+    /// The common frame of every page (header, navigation, CSRF token for htmx).
+    pub fn chrome(&self, title: impl Into<String>, nav: &'static str) -> Chrome {
+        Chrome {
+            title: title.into(),
+            user_name: self.caller.user.name.clone(),
+            user_email: self.caller.user.email.clone(),
+            csrf: self.caller.csrf_token().unwrap_or("").to_string(),
+            is_admin: self.caller.principal.can_manage_users(),
+            nav,
+            v: assets::version(),
+        }
     }
+
+    /// An error as a page (or as a short text for htmx, shown by `app.js`).
+    pub fn error(&self, e: ApiError) -> Response {
+        if self.htmx {
+            return (e.status, e.detail).into_response();
+        }
+        let (heading, text) = match e.status {
+            StatusCode::NOT_FOUND => (
+                "Not found",
+                "This page does not exist, or it is outside what you may see.".to_string(),
+            ),
+            StatusCode::FORBIDDEN => ("Not allowed", e.detail.clone()),
+            StatusCode::PRECONDITION_FAILED => (
+                "Changed meanwhile",
+                "Someone changed this while you were looking at it. Go back, reload the page \
+                 and try again."
+                    .to_string(),
+            ),
+            s if s.is_server_error() => (
+                "Something went wrong",
+                "An internal error occurred; it has been logged.".to_string(),
+            ),
+            _ => ("That did not work", e.detail.clone()),
+        };
+        let t = ErrorPage {
+            chrome: self.chrome(heading, ""),
+            status: e.status.as_u16(),
+            heading,
+            text,
+        };
+        page(e.status, &t)
+    }
+}
+
+/// What every full page shows around its content.
+pub struct Chrome {
+    pub title: String,
+    pub user_name: String,
+    pub user_email: String,
+    pub csrf: String,
+    pub is_admin: bool,
+    /// Which navigation entry is current.
+    pub nav: &'static str,
+    /// Version of the assets (cache busting).
+    pub v: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    chrome: Chrome,
+    status: u16,
+    heading: &'static str,
+    text: String,
+}
+
+/// Renders a template as an HTML response with the given status.
+pub fn page<T: Template>(status: StatusCode, t: &T) -> Response {
+    match t.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => ApiError::internal(e).into_response(),
+    }
+}
+
+/// Renders a template to a string (a partial inside a page); errors become an alert.
+pub fn fragment<T: Template>(t: &T) -> String {
+    t.render().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "template rendering failed");
+        "<p class=\"alert alert-error\">This part of the page could not be shown.</p>".into()
+    })
+}
+
+/// `303 See Other` to `to` (the answer to a successful form without htmx).
+pub fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// The values of a submitted form, in order (checkbox groups repeat a name).
+pub type RawForm = Vec<(String, String)>;
+
+/// A form's entered values and the errors to show next to its fields.
+#[derive(Debug, Clone, Default)]
+pub struct FormState {
+    pub values: HashMap<String, String>,
+    pub multi: Vec<(String, String)>,
+    pub errors: Vec<FieldError>,
+    /// An error that belongs to the form as a whole.
+    pub message: Option<String>,
+}
+
+impl FormState {
+    pub fn new(raw: &RawForm) -> Self {
+        FormState {
+            values: raw.iter().cloned().collect(),
+            multi: raw.clone(),
+            ..Default::default()
+        }
+    }
+
+    pub fn with(values: &[(&str, String)]) -> Self {
+        FormState {
+            values: values
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    /// The entered value of a field ("" when absent).
+    pub fn v(&self, k: &str) -> &str {
+        self.values.get(k).map(|s| s.as_str()).unwrap_or("")
+    }
+
+    /// The trimmed value, `None` when empty.
+    pub fn opt(&self, k: &str) -> Option<String> {
+        let s = self.v(k).trim();
+        (!s.is_empty()).then(|| s.to_string())
+    }
+
+    pub fn is(&self, k: &str, value: &str) -> bool {
+        self.v(k) == value
+    }
+
+    /// Is a checkbox ticked (or one value of a checkbox group)?
+    pub fn checked(&self, k: &str) -> bool {
+        matches!(self.v(k), "on" | "true" | "1")
+    }
+
+    pub fn has(&self, k: &str, value: &str) -> bool {
+        self.multi.iter().any(|(n, v)| n == k && v == value)
+    }
+
+    /// The first error of a field (also of its elements: `holidays` covers `holidays[2].date`).
+    pub fn err(&self, k: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| {
+                e.field == k
+                    || (e.field.starts_with(k)
+                        && matches!(e.field.as_bytes().get(k.len()), Some(b'[') | Some(b'.')))
+            })
+            .map(|e| e.message.as_str())
+    }
+
+    pub fn failed(&self) -> bool {
+        !self.errors.is_empty() || self.message.is_some()
+    }
+
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push(FieldError {
+            field: field.into(),
+            code: "invalid".into(),
+            message: message.into(),
+        });
+    }
+
+    /// Takes an error of the service: field errors go next to `fields`, the rest into the
+    /// form's message.
+    pub fn absorb(&mut self, e: &ApiError, fields: &[&str]) {
+        let shown = |f: &str| {
+            fields.iter().any(|k| {
+                f == *k
+                    || (f.starts_with(k)
+                        && matches!(f.as_bytes().get(k.len()), Some(b'[') | Some(b'.')))
+            })
+        };
+        let mut rest: Vec<String> = Vec::new();
+        for fe in &e.errors {
+            if shown(&fe.field) {
+                self.errors.push(fe.clone());
+            } else if fe.field != "cycle" {
+                rest.push(fe.message.clone());
+            }
+        }
+        self.message = Some(if !rest.is_empty() {
+            rest.join(" ")
+        } else if !self.errors.is_empty() {
+            "Please correct the fields marked below.".to_string()
+        } else {
+            e.detail.clone()
+        });
+    }
+
+    /// A number field: `None` when empty, a field error when not a number.
+    pub fn number(&mut self, k: &str, what: &str) -> Option<f64> {
+        let s = self.v(k).trim().replace(',', ".");
+        if s.is_empty() {
+            return None;
+        }
+        match s.parse::<f64>() {
+            Ok(n) if n.is_finite() => Some(n),
+            _ => {
+                self.add(k, format!("enter {what} as a number"));
+                None
+            }
+        }
+    }
+
+    /// The `version` hidden field (If-Match semantics through the service).
+    pub fn version(&self) -> Option<i64> {
+        self.v("version").trim().parse().ok()
+    }
+
+    /// The validation error as an [`ApiError`] (422) when fields failed before the service.
+    pub fn precheck(&self) -> Result<(), ApiError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            let mut e = ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                "Please correct the fields marked below.",
+            );
+            e.errors = self.errors.clone();
+            Err(e)
+        }
+    }
+}
+
+/// Status of a response that shows a form's errors.
+pub fn status_of(e: &ApiError) -> StatusCode {
+    e.status
+}
+
+/// UTC timestamp (RFC 3339) shown readably.
+pub fn readable_time(at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .map(|t| {
+            t.with_timezone(&chrono::Utc)
+                .format("%Y-%m-%d %H:%M UTC")
+                .to_string()
+        })
+        .unwrap_or_else(|_| at.to_string())
+}
+
+/// A number without useless decimals (5, 2.5).
+pub fn num(x: f64) -> String {
+    let r = (x * 1000.0).round() / 1000.0;
+    format!("{r}")
+}
+
+/// A page of a list: where the next page starts, and the query string to keep the filters.
+pub struct Pager {
+    pub next: Option<String>,
+    pub first: Option<String>,
+}
+
+/// The query string of a list with its filters and a cursor.
+pub fn query_string(pairs: &[(&str, &str)]) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        if !v.is_empty() {
+            s.append_pair(k, v);
+        }
+    }
+    s.finish()
 }

@@ -1,0 +1,869 @@
+//! The project page: overview (with its edit form), the editable WBS tree and dependencies, and
+//! the project's audit history.
+
+use super::portfolio::{project_json, statuses, Directory, Opt, PROJECT_FIELDS};
+use super::{
+    fragment, num, page, query_string, readable_time, see_other, Chrome, Ctx, FormState, RawForm,
+};
+use crate::api::paging;
+use crate::error::ApiError;
+use crate::service::{parse_input, Svc};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use pso_domain::access::ProjectAction;
+use pso_domain::model::{AuditEvent, DependencyInput, Project, Task, TaskInput};
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+
+// ---------------------------------------------------------------- view models
+
+pub struct ProjectView {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub site: String,
+    pub unit: String,
+    pub manager: String,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub priority: i64,
+    pub start: String,
+    pub version: i64,
+    pub updated: String,
+}
+
+pub struct WbsRow {
+    pub id: String,
+    pub version: i64,
+    pub wbs: String,
+    pub name: String,
+    /// Depth class (0–8) for the indentation.
+    pub depth: usize,
+    pub summary: bool,
+    pub milestone: bool,
+    pub length: String,
+    pub duration: String,
+    pub effort: String,
+    pub can_indent: bool,
+    pub can_outdent: bool,
+}
+
+pub struct DepRow {
+    pub id: String,
+    pub version: i64,
+    pub predecessor: String,
+    pub successor: String,
+    pub kind: &'static str,
+    pub lag: String,
+}
+
+#[derive(Template)]
+#[template(path = "project_plan.html")]
+struct PlanPartial {
+    pid: String,
+    csrf: String,
+    can_edit: bool,
+    rows: Vec<WbsRow>,
+    deps: Vec<DepRow>,
+    tf: FormState,
+    df: FormState,
+    row_error: Option<String>,
+    notice: Option<String>,
+    focus_add: bool,
+    dep_types: [&'static str; 4],
+}
+
+#[derive(Template)]
+#[template(path = "project.html")]
+struct ProjectPage {
+    chrome: Chrome,
+    p: ProjectView,
+    can_edit: bool,
+    can_manage: bool,
+    edit: FormState,
+    sites: Vec<Opt>,
+    units: Vec<Opt>,
+    people: Vec<Opt>,
+    statuses: Vec<(&'static str, &'static str)>,
+    plan: String,
+}
+
+/// What the plan section shows besides the plan itself (a failed form, a notice).
+#[derive(Default)]
+pub struct PlanState {
+    pub tf: FormState,
+    pub df: FormState,
+    pub row_error: Option<String>,
+    pub notice: Option<String>,
+    pub focus_add: bool,
+}
+
+fn length_of(t: &Task) -> String {
+    if t.milestone {
+        "Milestone".into()
+    } else if let Some(d) = t.duration_days {
+        format!("{} d", num(d))
+    } else if let Some(h) = t.effort_hours {
+        format!("{} h effort", num(h))
+    } else {
+        "—".into()
+    }
+}
+
+/// The tasks as a tree in WBS order, numbered 1, 1.1, 1.2, 2, ...
+pub fn wbs_rows(tasks: &[Task]) -> Vec<WbsRow> {
+    let ids: std::collections::HashSet<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
+    let mut children: HashMap<Option<&str>, Vec<&Task>> = HashMap::new();
+    for t in tasks {
+        let parent = t.parent_id.as_deref().filter(|p| ids.contains(p));
+        children.entry(parent).or_default().push(t);
+    }
+    let mut out = Vec::with_capacity(tasks.len());
+    // Iterative depth-first walk (no recursion limit on deep plans).
+    type Frame<'t> = (&'t Task, String, usize, bool);
+    fn push_children<'t>(
+        children: &HashMap<Option<&str>, Vec<&'t Task>>,
+        stack: &mut Vec<Frame<'t>>,
+        parent: Option<&str>,
+        prefix: &str,
+        depth: usize,
+    ) {
+        if let Some(list) = children.get(&parent) {
+            for (i, t) in list.iter().enumerate().rev() {
+                let num = if prefix.is_empty() {
+                    format!("{}", i + 1)
+                } else {
+                    format!("{prefix}.{}", i + 1)
+                };
+                stack.push((t, num, depth, i > 0));
+            }
+        }
+    }
+    let mut stack: Vec<Frame> = Vec::new();
+    push_children(&children, &mut stack, None, "", 0);
+    let mut seen = std::collections::HashSet::new();
+    while let Some((t, wbs, depth, has_prev)) = stack.pop() {
+        if !seen.insert(t.id.as_str()) {
+            continue;
+        }
+        let summary = children.contains_key(&Some(t.id.as_str()));
+        out.push(WbsRow {
+            id: t.id.clone(),
+            version: t.version,
+            name: t.name.clone(),
+            depth: depth.min(8),
+            summary,
+            milestone: t.milestone,
+            length: if summary { String::new() } else { length_of(t) },
+            duration: t.duration_days.map(num).unwrap_or_default(),
+            effort: t.effort_hours.map(num).unwrap_or_default(),
+            can_indent: has_prev,
+            can_outdent: depth > 0,
+            wbs: wbs.clone(),
+        });
+        push_children(&children, &mut stack, Some(t.id.as_str()), &wbs, depth + 1);
+    }
+    out
+}
+
+async fn can(state: &AppState, ctx: &Ctx, p: &Project) -> Result<(bool, bool), ApiError> {
+    let r = state.store.project_ref(p).await?;
+    let who = &ctx.caller.principal;
+    Ok((
+        who.can_project(ProjectAction::Edit, &r),
+        who.can_project(ProjectAction::Manage, &r),
+    ))
+}
+
+async fn plan_partial(
+    state: &AppState,
+    ctx: &Ctx,
+    p: &Project,
+    can_edit: bool,
+    ps: PlanState,
+) -> Result<PlanPartial, ApiError> {
+    // The caller's read of `p` has been authorised by `Svc::project`.
+    let tasks = state.store.all_tasks(&p.id).await?;
+    let deps = state.store.all_dependencies(&p.id).await?;
+    let rows = wbs_rows(&tasks);
+    let label = |id: &str| {
+        rows.iter()
+            .find(|r| r.id == id)
+            .map(|r| format!("{} {}", r.wbs, r.name))
+            .unwrap_or_else(|| id.to_string())
+    };
+    let mut deps: Vec<DepRow> = deps
+        .iter()
+        .map(|d| DepRow {
+            id: d.id.clone(),
+            version: d.version,
+            predecessor: label(&d.predecessor_id),
+            successor: label(&d.successor_id),
+            kind: d.dep_type.as_str(),
+            lag: if d.lag_days == 0.0 {
+                "0 d".into()
+            } else if d.lag_days > 0.0 {
+                format!("+{} d", num(d.lag_days))
+            } else {
+                format!("−{} d", num(-d.lag_days))
+            },
+        })
+        .collect();
+    deps.sort_by(|a, b| a.predecessor.cmp(&b.predecessor));
+    let mut df = ps.df;
+    if df.v("type").is_empty() {
+        df.values.insert("type".into(), "FS".into());
+    }
+    if df.v("lag_days").is_empty() {
+        df.values.insert("lag_days".into(), "0".into());
+    }
+    Ok(PlanPartial {
+        pid: p.id.clone(),
+        csrf: ctx.caller.csrf_token().unwrap_or("").to_string(),
+        can_edit,
+        rows,
+        deps,
+        tf: ps.tf,
+        df,
+        row_error: ps.row_error,
+        notice: ps.notice,
+        focus_add: ps.focus_add,
+        dep_types: ["FS", "SS", "FF", "SF"],
+    })
+}
+
+fn edit_values(p: &Project) -> FormState {
+    FormState::with(&[
+        ("code", p.code.clone()),
+        ("name", p.name.clone()),
+        ("description", p.description.clone()),
+        ("site_id", p.site_id.clone()),
+        ("business_unit_id", p.business_unit_id.clone()),
+        ("manager_id", p.manager_id.clone().unwrap_or_default()),
+        ("status", p.status.as_str().to_string()),
+        ("priority", p.priority.to_string()),
+        ("start_date", p.start_date.clone()),
+        ("version", p.version.to_string()),
+    ])
+}
+
+/// The project page (or only its plan section for htmx).
+async fn render(
+    state: &AppState,
+    ctx: &Ctx,
+    pid: &str,
+    ps: PlanState,
+    edit: Option<FormState>,
+    status: StatusCode,
+) -> Response {
+    let svc = Svc::new(state, &ctx.caller);
+    let result = async {
+        let p = svc.project(pid, ProjectAction::Read).await?;
+        let (can_edit, can_manage) = can(state, ctx, &p).await?;
+        let plan = plan_partial(state, ctx, &p, can_edit, ps).await?;
+        if ctx.htmx {
+            return Ok(page(status, &plan));
+        }
+        let dir = Directory::load(&svc, true).await?;
+        let manager = match &p.manager_id {
+            Some(m) => Directory::label(&dir.people, m).to_string(),
+            None => "—".into(),
+        };
+        let view = ProjectView {
+            id: p.id.clone(),
+            code: p.code.clone(),
+            name: p.name.clone(),
+            description: p.description.clone(),
+            site: Directory::label(&dir.sites, &p.site_id).to_string(),
+            unit: Directory::label(&dir.units, &p.business_unit_id).to_string(),
+            manager,
+            status: p.status.as_str(),
+            status_label: p.status.label(),
+            priority: p.priority,
+            start: p.start_date.clone(),
+            version: p.version,
+            updated: readable_time(&p.updated_at),
+        };
+        let t = ProjectPage {
+            chrome: ctx.chrome(format!("{} {}", p.code, p.name), "portfolio"),
+            edit: edit.unwrap_or_else(|| edit_values(&p)),
+            p: view,
+            can_edit,
+            can_manage,
+            sites: dir.sites,
+            units: dir.units,
+            people: dir.people,
+            statuses: statuses(),
+            plan: fragment(&plan),
+        };
+        Ok::<_, ApiError>(page(status, &t))
+    }
+    .await;
+    result.unwrap_or_else(|e| ctx.error(e))
+}
+
+pub async fn project_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Response {
+    render(
+        &state,
+        &ctx,
+        &id,
+        PlanState::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn update_project(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(raw): Form<RawForm>,
+) -> Response {
+    let svc = Svc::new(&state, &ctx.caller);
+    let mut f = FormState::new(&raw);
+    let body = project_json(&mut f);
+    let result = match f.precheck() {
+        Err(e) => Err(e),
+        Ok(()) => svc.update_project(&id, f.version(), body).await,
+    };
+    match result {
+        Ok(p) => see_other(&format!("/projects/{}", p.id)),
+        Err(e) if e.status == StatusCode::NOT_FOUND => ctx.error(e),
+        Err(e) => {
+            let status = e.status;
+            f.errors.clear();
+            f.absorb(&e, PROJECT_FIELDS);
+            // A stale version: show the current one so a second try can succeed knowingly.
+            if status == StatusCode::PRECONDITION_FAILED {
+                if let Ok(p) = svc.project(&id, ProjectAction::Read).await {
+                    f.values.insert("version".into(), p.version.to_string());
+                }
+            }
+            render(&state, &ctx, &id, PlanState::default(), Some(f), status).await
+        }
+    }
+}
+
+pub async fn delete_project(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(raw): Form<RawForm>,
+) -> Response {
+    let svc = Svc::new(&state, &ctx.caller);
+    let f = FormState::new(&raw);
+    match svc.delete_project(&id, f.version()).await {
+        Ok(()) => see_other("/projects"),
+        Err(e) => ctx.error(e),
+    }
+}
+
+// ---------------------------------------------------------------- plan changes
+
+/// Which part of the plan section failed.
+enum Failed {
+    Task(FormState),
+    Dep(FormState),
+    Row,
+}
+
+/// The answer to a change of the plan: the plan section again (htmx) or back to the page.
+async fn after_change(
+    state: &AppState,
+    ctx: &Ctx,
+    pid: &str,
+    result: Result<&str, (ApiError, Failed)>,
+) -> Response {
+    match result {
+        Ok(notice) => {
+            if ctx.htmx {
+                let ps = PlanState {
+                    notice: Some(notice.to_string()),
+                    focus_add: notice.starts_with("Task added"),
+                    ..Default::default()
+                };
+                render(state, ctx, pid, ps, None, StatusCode::OK).await
+            } else {
+                see_other(&format!("/projects/{pid}#plan"))
+            }
+        }
+        Err((e, _))
+            if matches!(
+                e.status,
+                StatusCode::NOT_FOUND | StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED
+            ) =>
+        {
+            ctx.error(e)
+        }
+        Err((e, failed)) => {
+            let status = e.status;
+            let mut ps = PlanState::default();
+            match failed {
+                Failed::Task(mut f) => {
+                    f.errors.clear();
+                    f.absorb(
+                        &e,
+                        &[
+                            "name",
+                            "parent_id",
+                            "duration_days",
+                            "effort_hours",
+                            "milestone",
+                        ],
+                    );
+                    ps.tf = f;
+                }
+                Failed::Dep(mut f) => {
+                    f.errors.clear();
+                    f.absorb(&e, &["predecessor_id", "successor_id", "type", "lag_days"]);
+                    // A cycle is explained in the form's message, with the tasks named.
+                    if let Some(c) = e.errors.iter().find(|x| x.code == "dependency_cycle") {
+                        f.message = Some(capitalise(&c.message));
+                    }
+                    ps.df = f;
+                }
+                Failed::Row => {
+                    ps.row_error = Some(match status {
+                        StatusCode::PRECONDITION_FAILED => {
+                            "Someone changed this task meanwhile; the plan below is the current \
+                             one. Please try again."
+                                .to_string()
+                        }
+                        _ => e
+                            .errors
+                            .first()
+                            .map(|x| x.message.clone())
+                            .unwrap_or_else(|| e.detail.clone()),
+                    });
+                }
+            }
+            render(state, ctx, pid, ps, None, status).await
+        }
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// Reads the task fields of a form (`name`, `duration_days`, `effort_hours`, `milestone`).
+fn task_json(f: &mut FormState, with_parent: bool) -> Value {
+    let mut m = Map::new();
+    m.insert("name".into(), json!(f.v("name").trim()));
+    let d = f.number("duration_days", "the duration in days");
+    let h = f.number("effort_hours", "the effort in hours");
+    m.insert(
+        "duration_days".into(),
+        d.map(|x| json!(x)).unwrap_or(Value::Null),
+    );
+    m.insert(
+        "effort_hours".into(),
+        h.map(|x| json!(x)).unwrap_or(Value::Null),
+    );
+    m.insert("milestone".into(), json!(f.checked("milestone")));
+    if with_parent {
+        if let Some(p) = f.opt("parent_id") {
+            m.insert("parent_id".into(), json!(p));
+        }
+    }
+    Value::Object(m)
+}
+
+fn strip_nulls(mut v: Value) -> Value {
+    if let Value::Object(m) = &mut v {
+        m.retain(|_, x| !x.is_null());
+    }
+    v
+}
+
+pub async fn add_task(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(pid): Path<String>,
+    Form(raw): Form<RawForm>,
+) -> Response {
+    let svc = Svc::new(&state, &ctx.caller);
+    let mut f = FormState::new(&raw);
+    let body = strip_nulls(task_json(&mut f, true));
+    let r = match f.precheck() {
+        Err(e) => Err(e),
+        Ok(()) => match parse_input::<TaskInput>(body) {
+            Ok(input) => svc.create_task(&pid, input).await.map(|_| ()),
+            Err(e) => Err(e),
+        },
+    };
+    // After a success the form is empty again, but keeps the chosen parent for the next task.
+    let notice = "Task added.";
+    let r = r.map(|_| notice).map_err(|e| (e, Failed::Task(f)));
+    after_change(&state, &ctx, &pid, r).await
+}
+
+/// The project of a task the caller may read (to know where to go back to).
+async fn task_project(svc: &Svc<'_>, id: &str) -> Result<Task, ApiError> {
+    svc.task(id, ProjectAction::Read).await
+}
+
+pub async fn edit_task(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(raw): Form<RawForm>,
+) -> Response {
+    let svc = Svc::new(&state, &ctx.caller);
+    let task = match task_project(&svc, &id).await {
+        Ok(t) => t,
+        Err(e) => return ctx.error(e),
+    };
+    let mut f = FormState::new(&raw);
+    let patch = task_json(&mut f, false);
+    let r = match f.precheck() {
+        Err(e) => Err(e),
+        Ok(()) => svc.update_task(&id, f.version(), patch).await.map(|_| ()),
+    };
+    let r = r.map(|_| "Task saved.").map_err(|e| (e, Failed::Row));
+    after_change(&state, &ctx, &task.project_id, r).await
+}
+
+pub async fn indent_task(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(raw): Form<RawForm>,
+) -> Response {
+    let svc = Svc::new(&state, &ctx.caller);
+    let task = match svc.task(&id, ProjectAction::Edit).await {
+        Ok(t) => t,
+        Err(e) => return ctx.error(e),
+    };
+    let f = FormState::new(&raw);
+    let r = async {
+        // Authorised above: the caller may edit this task's project.
+        let all = state.store.all_tasks(&task.project_id).await?;
+        let siblings: Vec<&Task> = all
+            .iter()
+            .filter(|t| t.parent_id == task.parent_id)
+            .collect();
+        let idx = siblings.iter().position(|t| t.id == task.id).unwrap_or(0);
+        let Some(prev) = idx.checked_sub(1).and_then(|i| siblings.get(i)) else {
+            return Err(ApiError::field(
+                "parent_id",
+                "no_previous_sibling",
+                "the first task of a level cannot be indented",
+            ));
+        };
+        svc.update_task(
+            &id,
+            f.version(),
+            json!({"parent_id": prev.id, "position": null}),
+        )
+        .await?;
+        Ok("Task indented.")
+    }
+    .await
+    .map_err(|e| (e, Failed::Row));
+    after_change(&state, &ctx, &task.project_id, r).await
+}
+
+pub async fn outdent_task(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(raw): Form<RawForm>,
+) -> Response {
+    let svc = Svc::new(&state, &ctx.caller);
+    let task = match svc.task(&id, ProjectAction::Edit).await {
+        Ok(t) => t,
+        Err(e) => return ctx.error(e),
+    };
+    let f = FormState::new(&raw);
+    let r = async {
+        let Some(parent_id) = &task.parent_id else {
+            return Err(ApiError::field(
+                "parent_id",
+                "top_level",
+                "the task is already at the top level",
+            ));
+        };
+        let parent = svc.task(parent_id, ProjectAction::Edit).await?;
+        let new_parent = parent.parent_id.map(Value::String).unwrap_or(Value::Null);
+        svc.update_task(
+            &id,
+            f.version(),
+            json!({"parent_id": new_parent, "position": null}),
+        )
+        .await?;
+        Ok("Task outdented.")
+    }
+    .await
+    .map_err(|e| (e, Failed::Row));
+    after_change(&state, &ctx, &task.project_id, r).await
+}
+
+pub async fn delete_task(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(raw): Form<RawForm>,
+) -> Response {
+    let svc = Svc::new(&state, &ctx.caller);
+    let task = match task_project(&svc, &id).await {
+        Ok(t) => t,
+        Err(e) => return ctx.error(e),
+    };
+    let f = FormState::new(&raw);
+    let r = svc
+        .delete_task(&id, f.version())
+        .await
+        .map(|_| "Task deleted.")
+        .map_err(|e| (e, Failed::Row));
+    after_change(&state, &ctx, &task.project_id, r).await
+}
+
+pub async fn add_dependency(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(pid): Path<String>,
+    Form(raw): Form<RawForm>,
+) -> Response {
+    let svc = Svc::new(&state, &ctx.caller);
+    let mut f = FormState::new(&raw);
+    let pred = f.v("predecessor_id").trim().to_string();
+    let succ = f.v("successor_id").trim().to_string();
+    if pred.is_empty() {
+        f.add("predecessor_id", "choose the task that comes first");
+    }
+    if succ.is_empty() {
+        f.add("successor_id", "choose the task that follows");
+    }
+    let lag = f.number("lag_days", "the lag in days").unwrap_or(0.0);
+    let kind = f.v("type").to_string();
+    let r = match f.precheck() {
+        Err(e) => Err(e),
+        Ok(()) => {
+            let body = json!({
+                "predecessor_id": pred, "successor_id": succ, "type": kind, "lag_days": lag
+            });
+            match parse_input::<DependencyInput>(body) {
+                Ok(input) => svc.create_dependency(&pid, input).await.map(|_| ()),
+                Err(e) => Err(e),
+            }
+        }
+    };
+    let r = r
+        .map(|_| "Dependency added.")
+        .map_err(|e| (e, Failed::Dep(f)));
+    after_change(&state, &ctx, &pid, r).await
+}
+
+pub async fn delete_dependency(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(raw): Form<RawForm>,
+) -> Response {
+    let svc = Svc::new(&state, &ctx.caller);
+    let dep = match svc.dependency(&id, ProjectAction::Read).await {
+        Ok(d) => d,
+        Err(e) => return ctx.error(e),
+    };
+    let f = FormState::new(&raw);
+    let r = svc
+        .delete_dependency(&id, f.version())
+        .await
+        .map(|_| "Dependency removed.")
+        .map_err(|e| (e, Failed::Row));
+    after_change(&state, &ctx, &dep.project_id, r).await
+}
+
+// ---------------------------------------------------------------- history
+
+pub struct Change {
+    pub field: String,
+    pub before: String,
+    pub after: String,
+}
+
+pub struct HistRow {
+    pub at: String,
+    pub at_iso: String,
+    pub actor: String,
+    pub action: String,
+    pub what: String,
+    pub changes: Vec<Change>,
+}
+
+#[derive(Template)]
+#[template(path = "project_history.html")]
+struct HistoryPage {
+    chrome: Chrome,
+    pid: String,
+    code: String,
+    name: String,
+    events: Vec<HistRow>,
+    next_href: Option<String>,
+    first_href: Option<String>,
+}
+
+const SKIP: &[&str] = &["id", "version", "created_at", "updated_at", "project_id"];
+
+fn shown(v: Option<&Value>, labels: &HashMap<String, String>) -> String {
+    match v {
+        None | Some(Value::Null) => "—".into(),
+        Some(Value::String(s)) if s.is_empty() => "—".into(),
+        Some(Value::String(s)) => labels.get(s).cloned().unwrap_or_else(|| s.clone()),
+        Some(Value::Bool(b)) => if *b { "yes" } else { "no" }.into(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn field_label(k: &str) -> String {
+    let k = k.strip_suffix("_id").unwrap_or(k);
+    capitalise(&k.replace('_', " "))
+}
+
+fn kind_label(k: &str) -> &str {
+    match k {
+        "project" => "Project",
+        "task" => "Task",
+        "dependency" => "Dependency",
+        "assignment" => "Assignment",
+        other => other,
+    }
+}
+
+pub fn history_rows(events: &[AuditEvent], labels: &HashMap<String, String>) -> Vec<HistRow> {
+    events
+        .iter()
+        .map(|e| {
+            let empty = Map::new();
+            let before = e
+                .before
+                .as_ref()
+                .and_then(|v| v.as_object())
+                .unwrap_or(&empty);
+            let after = e
+                .after
+                .as_ref()
+                .and_then(|v| v.as_object())
+                .unwrap_or(&empty);
+            let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            let changes = keys
+                .into_iter()
+                .filter(|k| !SKIP.contains(&k.as_str()))
+                .filter(|k| before.get(*k) != after.get(*k))
+                .map(|k| Change {
+                    field: field_label(k),
+                    before: if e.before.is_some() {
+                        shown(before.get(k), labels)
+                    } else {
+                        String::new()
+                    },
+                    after: if e.after.is_some() {
+                        shown(after.get(k), labels)
+                    } else {
+                        String::new()
+                    },
+                })
+                .collect();
+            let obj = if after.is_empty() { before } else { after };
+            let name = match e.entity_type.as_str() {
+                "dependency" => format!(
+                    "{} → {}",
+                    shown(obj.get("predecessor_id"), labels),
+                    shown(obj.get("successor_id"), labels)
+                ),
+                _ => obj
+                    .get("name")
+                    .and_then(|v| v.as_str())
+                    .map(|s| format!("“{s}”"))
+                    .unwrap_or_default(),
+            };
+            HistRow {
+                at: readable_time(&e.at),
+                at_iso: e.at.clone(),
+                actor: e.actor.clone(),
+                action: e.action.clone(),
+                what: format!("{} {}", kind_label(&e.entity_type), name)
+                    .trim()
+                    .to_string(),
+                changes,
+            }
+        })
+        .collect()
+}
+
+pub async fn history(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(pid): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let svc = Svc::new(&state, &ctx.caller);
+    let r = async {
+        let p = svc.project(&pid, ProjectAction::Read).await?;
+        let mut paging = paging(&q).unwrap_or_default();
+        if !q.contains_key("limit") {
+            paging.limit = 50;
+        }
+        let page_ = svc.audit_for_project(&pid, &paging).await?;
+        let dir = Directory::load(&svc, true).await?;
+        let mut labels: HashMap<String, String> = HashMap::new();
+        for o in dir.sites.iter().chain(&dir.units).chain(&dir.people) {
+            labels.insert(o.id.clone(), o.label.clone());
+        }
+        // Task names: the current plan, and the names recorded in the events themselves.
+        for t in state.store.all_tasks(&pid).await? {
+            labels.insert(t.id.clone(), t.name.clone());
+        }
+        for e in &page_.items {
+            if e.entity_type == "task" {
+                for v in [&e.before, &e.after].into_iter().flatten() {
+                    if let Some(n) = v.get("name").and_then(|n| n.as_str()) {
+                        labels
+                            .entry(e.entity_id.clone())
+                            .or_insert_with(|| n.to_string());
+                    }
+                }
+            }
+        }
+        let events = history_rows(&page_.items, &labels);
+        let next_href = page_
+            .next_cursor
+            .as_deref()
+            .map(|c| format!("/projects/{pid}/history?{}", query_string(&[("cursor", c)])));
+        let first_href = paging
+            .cursor
+            .as_ref()
+            .map(|_| format!("/projects/{pid}/history"));
+        Ok::<_, ApiError>(page(
+            StatusCode::OK,
+            &HistoryPage {
+                chrome: ctx.chrome(format!("History of {}", p.code), "portfolio"),
+                pid: p.id.clone(),
+                code: p.code,
+                name: p.name,
+                events,
+                next_href,
+                first_href,
+            },
+        ))
+    }
+    .await;
+    r.unwrap_or_else(|e| ctx.error(e))
+}

@@ -1,0 +1,534 @@
+//! Acceptance 3: a real browser (headless Chromium through chromedriver, W3C WebDriver) signs in,
+//! creates a project, adds two tasks and a dependency, and sees them on the project page.
+//!
+//! Needs `chromium` and `chromium-driver` (or `PSO_CHROME` / `PSO_CHROMEDRIVER`). Without them the
+//! test fails when `CI=true` and otherwise prints why it did not run. With
+//! `PSO_SCREENSHOT_DIR=DIR` it also saves screenshots of the main pages (laptop and phone width).
+
+use pso_domain::access::{Grant, Role, Scope};
+use pso_domain::model::{BusinessUnitInput, PersonInput, SiteInput, UserInput};
+use pso_store::{Actor, Store};
+use pso_web::{AppState, WebConfig};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+const WAIT: Duration = Duration::from_secs(15);
+
+fn which(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    for name in names {
+        for dir in std::env::split_paths(&path) {
+            let p = dir.join(name);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+fn find_browser() -> Option<(PathBuf, PathBuf)> {
+    let driver = std::env::var_os("PSO_CHROMEDRIVER")
+        .map(PathBuf::from)
+        .or_else(|| which(&["chromedriver"]))?;
+    let chrome = std::env::var_os("PSO_CHROME")
+        .map(PathBuf::from)
+        .or_else(|| which(&["chromium", "chromium-browser", "google-chrome", "chrome"]))?;
+    Some((driver, chrome))
+}
+
+/// Kills the child process when dropped.
+struct Kill(Child);
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A minimal W3C WebDriver client.
+struct Browser {
+    http: reqwest::Client,
+    session: String,
+}
+
+impl Browser {
+    async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}{}", self.session, path);
+        let mut req = self.http.request(method.clone(), &url);
+        if let Some(b) = body {
+            req = req.json(&b);
+        } else if method == reqwest::Method::POST {
+            req = req.json(&json!({}));
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let v: Value = resp.json().await.unwrap();
+        assert!(
+            status.is_success(),
+            "WebDriver {method} {path}: {status} {v}"
+        );
+        v["value"].clone()
+    }
+
+    async fn try_cmd(&self, method: reqwest::Method, path: &str, body: Value) -> Option<Value> {
+        let url = format!("{}{}", self.session, path);
+        let resp = self
+            .http
+            .request(method, &url)
+            .json(&body)
+            .send()
+            .await
+            .ok()?;
+        if !resp.status().is_success() {
+            return None;
+        }
+        let v: Value = resp.json().await.ok()?;
+        Some(v["value"].clone())
+    }
+
+    async fn goto(&self, url: &str) {
+        self.cmd(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
+            .await;
+    }
+
+    async fn url(&self) -> String {
+        self.cmd(reqwest::Method::GET, "/url", None)
+            .await
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Waits for an element (CSS selector or XPath starting with `/`).
+    async fn find(&self, selector: &str) -> String {
+        let using = if selector.starts_with('/') {
+            "xpath"
+        } else {
+            "css selector"
+        };
+        let start = Instant::now();
+        loop {
+            if let Some(v) = self
+                .try_cmd(
+                    reqwest::Method::POST,
+                    "/element",
+                    json!({ "using": using, "value": selector }),
+                )
+                .await
+            {
+                if let Some(id) = v[ELEMENT].as_str() {
+                    return id.to_string();
+                }
+            }
+            if start.elapsed() > WAIT {
+                let src = self.source().await;
+                panic!("no element {selector} after {WAIT:?}; page:\n{src}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn source(&self) -> String {
+        self.cmd(reqwest::Method::GET, "/source", None)
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    async fn click(&self, selector: &str) {
+        let el = self.find(selector).await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{el}/click"), None)
+            .await;
+    }
+
+    async fn fill(&self, selector: &str, text: &str) {
+        let el = self.find(selector).await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{el}/clear"), None)
+            .await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{el}/value"),
+            Some(json!({ "text": text })),
+        )
+        .await;
+    }
+
+    async fn text(&self, selector: &str) -> String {
+        let el = self.find(selector).await;
+        self.cmd(reqwest::Method::GET, &format!("/element/{el}/text"), None)
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    /// Waits until the element's text contains every needle (htmx swaps are asynchronous).
+    async fn wait_text(&self, selector: &str, needles: &[&str]) -> String {
+        let start = Instant::now();
+        loop {
+            let using = if selector.starts_with('/') {
+                "xpath"
+            } else {
+                "css selector"
+            };
+            let found = self
+                .try_cmd(
+                    reqwest::Method::POST,
+                    "/element",
+                    json!({ "using": using, "value": selector }),
+                )
+                .await
+                .and_then(|v| v[ELEMENT].as_str().map(str::to_string));
+            if let Some(el) = found {
+                if let Some(t) = self
+                    .try_cmd(
+                        reqwest::Method::GET,
+                        &format!("/element/{el}/text"),
+                        json!({}),
+                    )
+                    .await
+                {
+                    let t = t.as_str().unwrap_or("").to_string();
+                    if needles.iter().all(|n| t.contains(n)) {
+                        return t;
+                    }
+                }
+            }
+            if start.elapsed() > WAIT {
+                let src = self.source().await;
+                panic!("{selector} never contained {needles:?}; page:\n{src}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn resize(&self, width: u32, height: u32) {
+        self.cmd(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({ "width": width, "height": height })),
+        )
+        .await;
+    }
+
+    async fn screenshot(&self, dir: Option<&Path>, name: &str) {
+        let Some(dir) = dir else { return };
+        use base64::Engine;
+        let v = self.cmd(reqwest::Method::GET, "/screenshot", None).await;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().unwrap_or(""))
+            .unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+}
+
+struct Fixture {
+    store: Store,
+    site_id: String,
+    unit_id: String,
+}
+
+async fn fixture(dir: &Path) -> Fixture {
+    let url = format!("sqlite://{}/pso.db?mode=rwc", dir.display());
+    let store = Store::connect(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    let sys = Actor::system("test");
+    let site = store
+        .create_site(
+            &sys,
+            &SiteInput {
+                code: "PAR".into(),
+                name: "Paris".into(),
+                country: "FR".into(),
+                time_zone: "Europe/Paris".into(),
+                currency: "EUR".into(),
+                working_week: vec![
+                    "mon".into(),
+                    "tue".into(),
+                    "wed".into(),
+                    "thu".into(),
+                    "fri".into(),
+                ],
+                working_hours: vec![["09:00".into(), "17:00".into()]],
+                holidays: vec![],
+            }
+            .validate()
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let unit = store
+        .create_business_unit(
+            &sys,
+            &BusinessUnitInput {
+                code: "ENG".into(),
+                name: "Engineering".into(),
+                parent_id: None,
+            }
+            .validate()
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    store
+        .create_person(
+            &sys,
+            &PersonInput {
+                name: "Claire Martin".into(),
+                email: Some("claire.martin@example.test".into()),
+                site_id: site.id.clone(),
+                skills: vec!["planning".into(), "hardware".into()],
+            }
+            .validate()
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let hash = pso_web::auth::hash_password("correct horse battery").unwrap();
+    store
+        .create_user(
+            &sys,
+            &UserInput {
+                email: "admin@example.test".into(),
+                name: "Ada Admin".into(),
+                person_id: None,
+                grants: vec![Grant {
+                    role: Role::Admin,
+                    scope: Scope::Global,
+                }],
+                disabled: false,
+                password: None,
+            }
+            .validate()
+            .unwrap(),
+            Some(&hash),
+        )
+        .await
+        .unwrap();
+    Fixture {
+        store,
+        site_id: site.id,
+        unit_id: unit.id,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_plans_a_project() {
+    let Some((driver, chrome)) = find_browser() else {
+        let msg = "browser test: chromium and chromedriver not found (install the Debian packages \
+                   `chromium` and `chromium-driver`, or set PSO_CHROME and PSO_CHROMEDRIVER)";
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("{msg}");
+        }
+        eprintln!("SKIPPED {msg}");
+        return;
+    };
+    let shots = std::env::var_os("PSO_SCREENSHOT_DIR").map(PathBuf::from);
+    if let Some(d) = &shots {
+        std::fs::create_dir_all(d).unwrap();
+    }
+
+    // The real server on port 0 over a fresh SQLite database.
+    let tmp = tempfile::tempdir().unwrap();
+    let fx = fixture(tmp.path()).await;
+    let state = AppState::new(fx.store.clone(), WebConfig::default()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(pso_web::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+
+    // chromedriver on a free port.
+    let port = free_port();
+    let _driver = Kill(
+        Command::new(&driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let http = reqwest::Client::new();
+    let wd = format!("http://127.0.0.1:{port}");
+    let start = Instant::now();
+    loop {
+        if let Ok(r) = http.get(format!("{wd}/status")).send().await {
+            if r.status().is_success() {
+                break;
+            }
+        }
+        assert!(start.elapsed() < WAIT, "chromedriver did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let profile = tempfile::tempdir().unwrap();
+    let caps = json!({"capabilities": {"alwaysMatch": {
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": chrome.to_string_lossy(),
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                "--disable-dev-shm-usage", "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.path().display()),
+            ]
+        }
+    }}});
+    let resp: Value = http
+        .post(format!("{wd}/session"))
+        .json(&caps)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sid = resp["value"]["sessionId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no WebDriver session: {resp}"))
+        .to_string();
+    let b = Browser {
+        http: http.clone(),
+        session: format!("{wd}/session/{sid}"),
+    };
+
+    // Signed out: the portfolio sends us to the login page.
+    b.goto(&format!("{base}/")).await;
+    b.find("form[action='/login']").await;
+    assert!(b.url().await.ends_with("/login"));
+    b.screenshot(shots.as_deref(), "01-login").await;
+
+    // A wrong password is refused with a message.
+    b.fill("#email", "admin@example.test").await;
+    b.fill("#password", "not the password").await;
+    b.click("form[action='/login'] button[type=submit]").await;
+    b.wait_text(".alert-error", &["wrong e-mail or password"])
+        .await;
+
+    // Sign in.
+    b.fill("#email", "admin@example.test").await;
+    b.fill("#password", "correct horse battery").await;
+    b.click("form[action='/login'] button[type=submit]").await;
+    b.wait_text("h1", &["Portfolio"]).await;
+    b.wait_text(".account-name", &["Ada Admin"]).await;
+
+    // Create a project (the start date is prefilled with today).
+    b.click("#new-project > summary").await;
+    b.fill("#np-code", "BRW-1").await;
+    b.fill("#np-name", "Browser test rollout").await;
+    b.click(&format!("#np-site option[value='{}']", fx.site_id))
+        .await;
+    b.click(&format!("#np-unit option[value='{}']", fx.unit_id))
+        .await;
+    b.screenshot(shots.as_deref(), "02-new-project").await;
+    b.click("#new-project button[type=submit]").await;
+    b.wait_text("h1", &["BRW-1", "Browser test rollout"]).await;
+    let project_url = b.url().await;
+    assert!(project_url.contains("/projects/"), "{project_url}");
+
+    // Two tasks (through htmx: the plan section is swapped in place).
+    b.fill("#nt-name", "Design the rollout").await;
+    b.fill("#nt-dur", "5").await;
+    b.click("#add-task button[type=submit]").await;
+    b.wait_text("#wbs", &["Design the rollout", "5 d"]).await;
+    b.fill("#nt-name", "Build the rollout").await;
+    b.fill("#nt-dur", "10").await;
+    b.click("#add-task button[type=submit]").await;
+    b.wait_text("#wbs", &["Design the rollout", "Build the rollout", "10 d"])
+        .await;
+
+    // A dependency between them.
+    b.click("//select[@id='nd-pred']/option[contains(., 'Design the rollout')]")
+        .await;
+    b.click("//select[@id='nd-succ']/option[contains(., 'Build the rollout')]")
+        .await;
+    b.click("#add-dep button[type=submit]").await;
+    b.wait_text("#deps", &["Design the rollout", "Build the rollout", "FS"])
+        .await;
+
+    // The reverse link would close a cycle: refused, with the tasks named.
+    b.click("//select[@id='nd-pred']/option[contains(., 'Build the rollout')]")
+        .await;
+    b.click("//select[@id='nd-succ']/option[contains(., 'Design the rollout')]")
+        .await;
+    b.click("#add-dep button[type=submit]").await;
+    b.wait_text("#add-dep .alert-error", &["cycle", "Design the rollout"])
+        .await;
+    b.screenshot(shots.as_deref(), "03-project-cycle-error")
+        .await;
+
+    // A fresh load of the project page shows both tasks and the dependency.
+    b.goto(&project_url).await;
+    let wbs = b.text("#wbs").await;
+    assert!(wbs.contains("1 Design the rollout") || wbs.contains("Design the rollout"));
+    assert!(wbs.contains("Build the rollout"));
+    assert_eq!(b.text("#deps .dep-pred").await, "1 Design the rollout");
+    assert_eq!(b.text("#deps .dep-succ").await, "2 Build the rollout");
+    b.screenshot(shots.as_deref(), "04-project").await;
+
+    // And the store agrees: two tasks, one dependency, nothing from the refused cycle.
+    let pid = project_url.rsplit('/').next().unwrap().to_string();
+    assert_eq!(fx.store.all_tasks(&pid).await.unwrap().len(), 2);
+    assert_eq!(fx.store.all_dependencies(&pid).await.unwrap().len(), 1);
+
+    // Indent the second task under the first.
+    b.click("#wbs tbody tr:nth-child(2) form[action$='/indent'] button")
+        .await;
+    b.wait_text("#wbs", &["1.1"]).await;
+
+    // The history shows who did what.
+    b.goto(&format!("{base}/projects/{pid}/history")).await;
+    b.wait_text(".history", &["admin@example.test", "Build the rollout"])
+        .await;
+    b.screenshot(shots.as_deref(), "05-history").await;
+
+    if shots.is_some() {
+        for (path, name) in [
+            ("/projects", "06-portfolio"),
+            ("/people", "07-people"),
+            ("/admin/sites", "08-sites"),
+            ("/admin/business-units", "09-units"),
+            ("/admin/users", "10-users"),
+            ("/nope", "11-not-found"),
+        ] {
+            b.goto(&format!("{base}{path}")).await;
+            b.find("main").await;
+            b.screenshot(shots.as_deref(), name).await;
+        }
+        b.resize(390, 844).await;
+        for (path, name) in [
+            ("/projects".to_string(), "20-phone-portfolio"),
+            (format!("/projects/{pid}"), "21-phone-project"),
+            ("/people".to_string(), "22-phone-people"),
+        ] {
+            b.goto(&format!("{base}{path}")).await;
+            b.find("main").await;
+            b.screenshot(shots.as_deref(), name).await;
+        }
+        b.resize(1280, 900).await;
+    }
+
+    // Sign out: back to the login page, and the portfolio is closed again.
+    b.goto(&format!("{base}/projects")).await;
+    b.click("form[action='/logout'] button").await;
+    b.find("form[action='/login']").await;
+    b.goto(&format!("{base}/projects")).await;
+    b.find("form[action='/login']").await;
+
+    let _ = b.cmd(reqwest::Method::DELETE, "", None).await;
+    let _ = stop.send(());
+    let _ = server.await;
+}
