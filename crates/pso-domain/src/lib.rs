@@ -5,12 +5,14 @@
 //! - [`error`]: per-field validation errors, the shape every API error body uses;
 //! - [`model`]: the stored entities and the inputs that create or change them;
 //! - [`access`]: roles, scopes and the one place where "may this caller do that?" is decided;
-//! - [`plan`]: rules over the project network (dependency cycles).
+//! - [`plan`]: rules over the project network (dependency cycles);
+//! - [`schedule`]: a stored plan in and out of the `pso-schedule` engine, resource load.
 
 pub mod access;
 pub mod error;
 pub mod model;
 pub mod plan;
+pub mod schedule;
 pub mod values;
 
 pub use error::{FieldError, ValidationErrors};

@@ -15,6 +15,7 @@
 mod auth;
 mod org;
 mod plan;
+mod schedule;
 
 pub use auth::{ApiToken, SessionRow};
 pub use org::person_site_code;
@@ -252,7 +253,9 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// Writes one audit event inside the transaction of the change it records.
+/// Writes one audit event inside the transaction of the change it records. (Its arguments are
+/// the columns of the event; bundling them in a struct would only move the list.)
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn audit<T: serde::Serialize>(
     tx: &mut AnyConnection,
     actor: &Actor,

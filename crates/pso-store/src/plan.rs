@@ -86,7 +86,7 @@ fn dependency_from_row(r: &AnyRow) -> Result<Dependency> {
     })
 }
 
-fn assignment_from_row(r: &AnyRow) -> Result<Assignment> {
+pub(crate) fn assignment_from_row(r: &AnyRow) -> Result<Assignment> {
     Ok(Assignment {
         id: r.try_get("id")?,
         version: r.try_get("version")?,

@@ -11,6 +11,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod pages;
+pub mod schedule;
 pub mod service;
 
 use axum::http::{header, HeaderValue, StatusCode};
@@ -74,8 +75,10 @@ async fn healthz(axum::extract::State(s): axum::extract::State<AppState>) -> imp
 /// The whole application: API, pages, assets, with authentication and security headers.
 pub fn app(state: AppState) -> Router {
     let protected = Router::new()
+        .merge(schedule::api_router())
         .merge(api::router())
         .merge(pages::router())
+        .merge(schedule::page_router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,

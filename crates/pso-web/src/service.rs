@@ -735,7 +735,7 @@ impl<'a> Svc<'a> {
         let allowed = match entity_type {
             "business_unit" | "site" | "person" => true,
             "user" | "api_token" => who.can_manage_users(),
-            "project" | "task" | "dependency" | "assignment" => {
+            "project" | "task" | "dependency" | "assignment" | "schedule_run" | "baseline" => {
                 let project_id = page
                     .items
                     .iter()
@@ -755,7 +755,7 @@ impl<'a> Svc<'a> {
                     "entity_type",
                     "unknown_entity_type",
                     "entity_type is one of business_unit, site, person, user, api_token, \
-                     project, task, dependency, assignment",
+                     project, task, dependency, assignment, schedule_run, baseline",
                 ))
             }
         };

@@ -1,0 +1,267 @@
+//! Computed schedules, scheduling runs and baselines.
+
+use crate::{audit, json_col, new_id, now, to_json, Actor, Result, Store, StoreError};
+use pso_domain::schedule::{Baseline, BaselineTask, ScheduleRun, TaskSchedule};
+use pso_domain::ValidationErrors;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+fn schedule_from_row(r: &AnyRow) -> Result<TaskSchedule> {
+    Ok(TaskSchedule {
+        task_id: r.try_get("task_id")?,
+        project_id: r.try_get("project_id")?,
+        start: r.try_get("start_at")?,
+        finish: r.try_get("finish_at")?,
+        total_float_hours: r.try_get::<i64, _>("total_float_minutes")? as f64 / 60.0,
+        free_float_hours: r.try_get::<i64, _>("free_float_minutes")? as f64 / 60.0,
+        critical: r.try_get::<i64, _>("critical")? != 0,
+        group: r.try_get::<i64, _>("is_group")? != 0,
+        why: r.try_get("why")?,
+        segments: json_col(r, "segments")?,
+    })
+}
+
+fn run_from_row(r: &AnyRow) -> Result<ScheduleRun> {
+    Ok(ScheduleRun {
+        id: r.try_get("id")?,
+        project_id: r.try_get("project_id")?,
+        at: r.try_get("at")?,
+        actor: r.try_get("actor")?,
+        finish: r.try_get("finish_at")?,
+        summary: json_col(r, "summary")?,
+    })
+}
+
+fn baseline_from_row(r: &AnyRow) -> Result<Baseline> {
+    Ok(Baseline {
+        id: r.try_get("id")?,
+        version: r.try_get("version")?,
+        project_id: r.try_get("project_id")?,
+        name: r.try_get("name")?,
+        created_at: r.try_get("created_at")?,
+        created_by: r.try_get("created_by")?,
+    })
+}
+
+impl Store {
+    /// The stored schedule of a project's tasks.
+    pub async fn task_schedules(&self, project_id: &str) -> Result<Vec<TaskSchedule>> {
+        let rows = sqlx::query(
+            "SELECT * FROM task_schedules WHERE project_id = $1 ORDER BY start_at, task_id",
+        )
+        .bind(project_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(schedule_from_row).collect()
+    }
+
+    /// Replaces the stored schedules of the projects in `runs` (each with its rows and run
+    /// summary), in one transaction with one audit event per project.
+    pub async fn save_schedules(
+        &self,
+        actor: &Actor,
+        runs: &[(String, Vec<TaskSchedule>, serde_json::Value)],
+    ) -> Result<Vec<ScheduleRun>> {
+        let mut tx = self.begin_write().await?;
+        let mut out = Vec::new();
+        let at = now();
+        for (project_id, rows, summary) in runs {
+            let res = sqlx::query("UPDATE projects SET version = version WHERE id = $1")
+                .bind(project_id)
+                .execute(&mut *tx)
+                .await?;
+            if res.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query("DELETE FROM task_schedules WHERE project_id = $1")
+                .bind(project_id)
+                .execute(&mut *tx)
+                .await?;
+            for s in rows {
+                sqlx::query(
+                    "INSERT INTO task_schedules (task_id, project_id, start_at, finish_at, \
+                     total_float_minutes, free_float_minutes, critical, is_group, why, segments) \
+                     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
+                     WHERE EXISTS (SELECT 1 FROM tasks WHERE id = $1 AND project_id = $2)",
+                )
+                .bind(&s.task_id)
+                .bind(project_id)
+                .bind(&s.start)
+                .bind(&s.finish)
+                .bind((s.total_float_hours * 60.0).round() as i64)
+                .bind((s.free_float_hours * 60.0).round() as i64)
+                .bind(s.critical as i64)
+                .bind(s.group as i64)
+                .bind(&s.why)
+                .bind(to_json(&s.segments)?)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let finish = rows.iter().map(|r| r.finish.clone()).max();
+            let run = ScheduleRun {
+                id: new_id(),
+                project_id: Some(project_id.clone()),
+                at: at.clone(),
+                actor: actor.label.clone(),
+                finish,
+                summary: summary.clone(),
+            };
+            sqlx::query(
+                "INSERT INTO schedule_runs (id, project_id, at, actor, finish_at, summary) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&run.id)
+            .bind(project_id)
+            .bind(&run.at)
+            .bind(&run.actor)
+            .bind(run.finish.clone())
+            .bind(to_json(&run.summary)?)
+            .execute(&mut *tx)
+            .await?;
+            audit(
+                &mut tx,
+                actor,
+                "schedule",
+                "schedule_run",
+                &run.id,
+                Some(project_id),
+                None,
+                Some(&run),
+            )
+            .await?;
+            out.push(run);
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// The latest scheduling run of a project.
+    pub async fn last_schedule_run(&self, project_id: &str) -> Result<Option<ScheduleRun>> {
+        let r = sqlx::query(
+            "SELECT * FROM schedule_runs WHERE project_id = $1 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(project_id)
+        .fetch_optional(self.pool())
+        .await?;
+        r.as_ref().map(run_from_row).transpose()
+    }
+
+    /// Saves the current schedule of a project as a named baseline.
+    pub async fn create_baseline(
+        &self,
+        actor: &Actor,
+        project_id: &str,
+        name: &str,
+    ) -> Result<Baseline> {
+        let mut tx = self.begin_write().await?;
+        let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM task_schedules WHERE project_id = $1")
+            .bind(project_id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("n")?;
+        if n == 0 {
+            return Err(StoreError::Invalid(ValidationErrors::single(
+                "project_id",
+                "not_scheduled",
+                "schedule the project before saving a baseline",
+            )));
+        }
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO baselines (id, version, project_id, name, created_at, created_by) \
+             VALUES ($1, 1, $2, $3, $4, $5)",
+        )
+        .bind(&id)
+        .bind(project_id)
+        .bind(name)
+        .bind(now())
+        .bind(&actor.label)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| crate::map_write_err(e, "name", "a baseline with this name"))?;
+        sqlx::query(
+            "INSERT INTO baseline_tasks (baseline_id, task_id, name, start_at, finish_at) \
+             SELECT $1, s.task_id, t.name, s.start_at, s.finish_at FROM task_schedules s \
+             JOIN tasks t ON t.id = s.task_id WHERE s.project_id = $2",
+        )
+        .bind(&id)
+        .bind(project_id)
+        .execute(&mut *tx)
+        .await?;
+        let b = baseline_from_row(
+            &sqlx::query("SELECT * FROM baselines WHERE id = $1")
+                .bind(&id)
+                .fetch_one(&mut *tx)
+                .await?,
+        )?;
+        audit(
+            &mut tx,
+            actor,
+            "create",
+            "baseline",
+            &id,
+            Some(project_id),
+            None,
+            Some(&b),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(b)
+    }
+
+    pub async fn list_baselines(&self, project_id: &str) -> Result<Vec<Baseline>> {
+        let rows = sqlx::query("SELECT * FROM baselines WHERE project_id = $1 ORDER BY id")
+            .bind(project_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(baseline_from_row).collect()
+    }
+
+    pub async fn get_baseline(&self, id: &str) -> Result<Option<Baseline>> {
+        let r = sqlx::query("SELECT * FROM baselines WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        r.as_ref().map(baseline_from_row).transpose()
+    }
+
+    pub async fn baseline_tasks(&self, baseline_id: &str) -> Result<Vec<BaselineTask>> {
+        let rows = sqlx::query(
+            "SELECT * FROM baseline_tasks WHERE baseline_id = $1 ORDER BY start_at, task_id",
+        )
+        .bind(baseline_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(BaselineTask {
+                    task_id: r.try_get("task_id")?,
+                    name: r.try_get("name")?,
+                    start: r.try_get("start_at")?,
+                    finish: r.try_get("finish_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Every assignment of the given people (for the portfolio load), with task ids.
+    pub async fn assignments_of_people(
+        &self,
+        person_ids: &[String],
+    ) -> Result<Vec<pso_domain::model::Assignment>> {
+        if person_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ph: Vec<String> = (1..=person_ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT * FROM assignments WHERE person_id IN ({}) ORDER BY id",
+            ph.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for p in person_ids {
+            q = q.bind(p.clone());
+        }
+        let rows = q.fetch_all(self.pool()).await?;
+        rows.iter().map(crate::plan::assignment_from_row).collect()
+    }
+}
