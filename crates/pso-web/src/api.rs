@@ -717,6 +717,37 @@ pub const ROUTES: &[(&str, &[&str], &str, &str)] = &[
         "audit",
         "The audit trail of one object (entity_type, entity_id) or a project (project_id)",
     ),
+    (
+        "/api/v1/projects/{id}/schedule",
+        &["get", "post"],
+        "schedule",
+        "The project's computed schedule (dates, float, critical, why); POST runs the engine \
+         and returns what changed",
+    ),
+    (
+        "/api/v1/portfolio/schedule",
+        &["post"],
+        "schedule",
+        "Schedule and level together every open project the caller may edit (shared people)",
+    ),
+    (
+        "/api/v1/projects/{id}/baselines",
+        &["get", "post"],
+        "schedule",
+        "Baselines of a project; POST {name} saves the current schedule",
+    ),
+    (
+        "/api/v1/baselines/{id}/comparison",
+        &["get"],
+        "schedule",
+        "Current schedule against a baseline: start, finish and variance in working days",
+    ),
+    (
+        "/api/v1/resource-load",
+        &["get"],
+        "schedule",
+        "Weekly load per person against capacity (filter: site_id), with leveling proposals",
+    ),
 ];
 
 pub fn router() -> Router<AppState> {
