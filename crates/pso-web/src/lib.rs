@@ -10,6 +10,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod interchange;
 pub mod pages;
 pub mod schedule;
 pub mod service;
@@ -76,9 +77,11 @@ async fn healthz(axum::extract::State(s): axum::extract::State<AppState>) -> imp
 pub fn app(state: AppState) -> Router {
     let protected = Router::new()
         .merge(schedule::api_router())
+        .merge(interchange::api_router())
         .merge(api::router())
         .merge(pages::router())
         .merge(schedule::page_router())
+        .merge(interchange::page_router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,

@@ -32,6 +32,12 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCmd),
+    /// Import a plan into the database.
+    #[command(subcommand)]
+    Import(cmd::interchange::ImportCmd),
+    /// Export a plan from the database.
+    #[command(subcommand)]
+    Export(cmd::interchange::ExportCmd),
     /// Run the engine on files (no database needed).
     #[command(subcommand)]
     Schedule(cmd::schedule::ScheduleCmd),
@@ -103,6 +109,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             init_tracing();
             runtime()?.block_on(cmd::server::demo(o))
         }
+        Command::Import(c) => runtime()?.block_on(cmd::interchange::import(c)),
+        Command::Export(c) => runtime()?.block_on(cmd::interchange::export(c)),
         Command::Migrate(db) => runtime()?.block_on(cmd::server::migrate(db)),
         Command::User(UserCmd::Add { db, user }) => {
             runtime()?.block_on(cmd::users::user_add(db, user))
