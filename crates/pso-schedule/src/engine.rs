@@ -787,12 +787,16 @@ pub fn schedule(input: &Input, opts: &Options) -> Result<Schedule, ScheduleError
                 }
             };
             net.pass(&order, true, &mut cur)?;
+            generated = k + 1;
             if best_l.as_ref().is_none_or(|b| cur.makespan < b.makespan) {
                 let old = best_l.replace(cur);
                 cur = old.unwrap_or_else(|| Pass::new(n));
             }
+            // The critical-path finish is a lower bound: nothing to gain beyond it.
+            if best_l.as_ref().is_some_and(|b| b.makespan <= best.makespan) {
+                break;
+            }
         }
-        generated = budget;
         if let Some(b) = best_l {
             best = b;
         }
