@@ -7,8 +7,9 @@
 //!
 //! - Session ids and API tokens are 256-bit random values; only their SHA-256 is stored.
 //! - A login always makes a new session id (no fixation); logout deletes it on the server.
-//! - CSRF: synchronizer token per session, sent as header `X-CSRF-Token` (htmx, API) or as the
-//!   form field `csrf_token` (plain forms). Bearer-token requests carry no ambient authority
+//! - CSRF: synchronizer token per session, sent as header `X-CSRF-Token` (htmx, API), as the
+//!   form field `csrf_token` (plain forms), or, for multipart uploads only, as the query
+//!   parameter `csrf_token` of the form's action. Bearer-token requests carry no ambient authority
 //!   and need none.
 //! - Throttling: at most [`MAX_FAILURES_PER_ACCOUNT`] failed logins per account and
 //!   [`MAX_FAILURES_PER_CLIENT`] per client address in [`THROTTLE_WINDOW_MINUTES`].
@@ -235,6 +236,20 @@ pub async fn authenticate(
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+            // A multipart upload (a file) carries the token in the query string of the form's
+            // action: its body is not buffered just to find a field.
+            let is_multipart = parts
+                .headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("multipart/form-data"));
+            if presented.is_none() && is_multipart {
+                presented = parts.uri.query().and_then(|q| {
+                    form_urlencoded::parse(q.as_bytes())
+                        .find(|(k, _)| k == CSRF_FIELD)
+                        .map(|(_, v)| v.into_owned())
+                });
+            }
             if presented.is_none() && is_form {
                 let bytes = axum::body::to_bytes(body, crate::BODY_LIMIT)
                     .await
