@@ -22,6 +22,12 @@
   document.addEventListener("htmx:sendError", function () {
     flash("The server cannot be reached. Check your connection and try again.");
   });
+  // Plain forms (without htmx) ask before destructive actions: <form data-confirm="...">.
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    var msg = form && form.getAttribute && form.getAttribute("data-confirm");
+    if (msg && !window.confirm(msg)) { evt.preventDefault(); }
+  });
   document.addEventListener("click", function (evt) {
     var t = evt.target;
     if (t && t.id === "flash") { t.hidden = true; }

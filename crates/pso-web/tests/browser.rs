@@ -495,6 +495,28 @@ async fn browser_plans_a_project() {
         .await;
     b.screenshot(shots.as_deref(), "05-history").await;
 
+    // A duplicate project code is refused next to the field, with the entered values kept.
+    b.goto(&format!("{base}/projects")).await;
+    b.click("#new-project > summary").await;
+    b.fill("#np-code", "BRW-1").await;
+    b.fill("#np-name", "Second try").await;
+    b.click(&format!("#np-site option[value='{}']", fx.site_id))
+        .await;
+    b.click(&format!("#np-unit option[value='{}']", fx.unit_id))
+        .await;
+    b.click("#new-project button[type=submit]").await;
+    b.find("#np-code-err").await;
+    let kept = b.find("#np-name").await;
+    let value = b
+        .cmd(
+            reqwest::Method::GET,
+            &format!("/element/{kept}/property/value"),
+            None,
+        )
+        .await;
+    assert_eq!(value.as_str(), Some("Second try"));
+    b.screenshot(shots.as_deref(), "06b-duplicate-code").await;
+
     if shots.is_some() {
         for (path, name) in [
             ("/projects", "06-portfolio"),

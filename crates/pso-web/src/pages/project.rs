@@ -100,6 +100,8 @@ pub struct PlanState {
     pub row_error: Option<String>,
     pub notice: Option<String>,
     pub focus_add: bool,
+    /// The tasks of a refused cycle, in order.
+    pub cycle: Vec<String>,
 }
 
 fn length_of(t: &Task) -> String {
@@ -215,6 +217,17 @@ async fn plan_partial(
         .collect();
     deps.sort_by(|a, b| a.predecessor.cmp(&b.predecessor));
     let mut df = ps.df;
+    if !ps.cycle.is_empty() {
+        let mut names: Vec<String> = ps.cycle.iter().map(|id| format!("“{}”", label(id))).collect();
+        if let Some(first) = names.first().cloned() {
+            names.push(first);
+        }
+        df.message = Some(format!(
+            "This dependency would close a cycle: {}. A task cannot wait for itself; \
+             choose other tasks or remove a link first.",
+            names.join(" → ")
+        ));
+    }
     if df.v("type").is_empty() {
         df.values.insert("type".into(), "FS".into());
     }
@@ -426,8 +439,15 @@ async fn after_change(
                     f.errors.clear();
                     f.absorb(&e, &["predecessor_id", "successor_id", "type", "lag_days"]);
                     // A cycle is explained in the form's message, with the tasks named.
-                    if let Some(c) = e.errors.iter().find(|x| x.code == "dependency_cycle") {
-                        f.message = Some(capitalise(&c.message));
+                    if e.errors.iter().any(|x| x.code == "dependency_cycle") {
+                        f.errors.retain(|x| x.code != "dependency_cycle");
+                        f.message = None;
+                        ps.cycle = e
+                            .errors
+                            .iter()
+                            .filter(|x| x.field == "cycle")
+                            .map(|x| x.message.clone())
+                            .collect();
                     }
                     ps.df = f;
                 }
@@ -725,7 +745,7 @@ fn shown(v: Option<&Value>, labels: &HashMap<String, String>) -> String {
         Some(Value::String(s)) if s.is_empty() => "—".into(),
         Some(Value::String(s)) => labels.get(s).cloned().unwrap_or_else(|| s.clone()),
         Some(Value::Bool(b)) => if *b { "yes" } else { "no" }.into(),
-        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Number(n)) => n.as_f64().map(num).unwrap_or_else(|| n.to_string()),
         Some(other) => other.to_string(),
     }
 }
