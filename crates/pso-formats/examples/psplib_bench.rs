@@ -1,18 +1,23 @@
 //! Solve many PSPLIB instances in one process and print one CSV line per instance:
 //! `name,makespan,lower_bound,schedules,cpu_ms`.
 //!
-//! `cargo run --release -p pso-formats --example psplib_bench -- [--schedules N] [--seed S] FILE.sm...`
+//! `cargo run --release -p pso-formats --example psplib_bench -- [--schedules N] [--seed S] [--out-dir DIR] FILE.sm...`
+//!
+//! With `--out-dir`, also writes `DIR/NAME.json` as `pso schedule psplib` prints it, for
+//! `shared/bench/check_psplib.py`.
 
 use pso_schedule::rcpsp::{self, Options};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut opts = Options::default();
     let mut files = Vec::new();
+    let mut out_dir: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--schedules" => opts.schedules = args.next().ok_or("--schedules N")?.parse()?,
             "--seed" => opts.seed = args.next().ok_or("--seed S")?.parse()?,
+            "--out-dir" => out_dir = Some(args.next().ok_or("--out-dir DIR")?),
             _ => files.push(a),
         }
     }
@@ -21,6 +26,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let t = std::time::Instant::now();
         let sol = rcpsp::solve(&inst, &opts)?;
         let name = f.rsplit('/').next().unwrap_or(&f).trim_end_matches(".sm");
+        if let Some(dir) = &out_dir {
+            let json = serde_json::json!({ "makespan": sol.makespan, "starts": sol.starts });
+            std::fs::write(format!("{dir}/{name}.json"), json.to_string())?;
+        }
         println!(
             "{name},{},{},{},{:.1}",
             sol.makespan,
