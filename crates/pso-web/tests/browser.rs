@@ -5,6 +5,8 @@
 //! test fails when `CI=true` and otherwise prints why it did not run. With
 //! `PSO_SCREENSHOT_DIR=DIR` it also saves screenshots of the main pages (laptop and phone width).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use pso_domain::access::{Grant, Role, Scope};
 use pso_domain::model::{BusinessUnitInput, PersonInput, SiteInput, UserInput};
 use pso_store::{Actor, Store};

@@ -296,9 +296,7 @@ pub async fn update_person(
     let mut f = FormState::new(&raw);
     match svc.update_person(&id, f.version(), person_json(&f)).await {
         Ok(_) => see_other(&format!("/people/{id}")),
-        Err(e) if matches!(e.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) => {
-            ctx.error(e)
-        }
+        Err(e) if matches!(e.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) => ctx.error(e),
         Err(e) => {
             f.absorb(&e, PERSON_FIELDS);
             render_person(&state, &ctx, &id, Some(f), e.status).await
@@ -609,9 +607,7 @@ pub async fn update_site(
     };
     match r {
         Ok(_) => see_other(&format!("/admin/sites/{id}")),
-        Err(e) if matches!(e.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) => {
-            ctx.error(e)
-        }
+        Err(e) if matches!(e.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) => ctx.error(e),
         Err(e) => {
             f.errors.clear();
             f.absorb(&e, SITE_FIELDS);
@@ -833,9 +829,7 @@ pub async fn update_unit(
     }
     match svc.update_business_unit(&id, f.version(), patch).await {
         Ok(_) => see_other(&format!("/admin/business-units/{id}")),
-        Err(e) if matches!(e.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) => {
-            ctx.error(e)
-        }
+        Err(e) if matches!(e.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) => ctx.error(e),
         Err(e) => {
             f.absorb(&e, UNIT_FIELDS);
             render_unit(&state, &ctx, &id, Some(f), e.status).await

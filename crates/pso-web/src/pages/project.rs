@@ -218,7 +218,11 @@ async fn plan_partial(
     deps.sort_by(|a, b| a.predecessor.cmp(&b.predecessor));
     let mut df = ps.df;
     if !ps.cycle.is_empty() {
-        let mut names: Vec<String> = ps.cycle.iter().map(|id| format!("“{}”", label(id))).collect();
+        let mut names: Vec<String> = ps
+            .cycle
+            .iter()
+            .map(|id| format!("“{}”", label(id)))
+            .collect();
         if let Some(first) = names.first().cloned() {
             names.push(first);
         }

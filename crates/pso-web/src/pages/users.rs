@@ -92,7 +92,7 @@ async fn render_users(state: &AppState, ctx: &Ctx, f: FormState, status: StatusC
     let svc = Svc::new(state, &ctx.caller);
     let r = async {
         let mut users = svc.list_users(&ALL).await?.items;
-        users.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        users.sort_by_key(|u| u.name.to_lowercase());
         let rows = users
             .into_iter()
             .map(|u| UserRow {
@@ -289,9 +289,7 @@ pub async fn update_user(
     }
     match svc.update_user(&id, f.version(), patch).await {
         Ok(_) => see_other(&format!("/admin/users/{id}")),
-        Err(e) if matches!(e.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) => {
-            ctx.error(e)
-        }
+        Err(e) if matches!(e.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) => ctx.error(e),
         Err(e) => {
             f.absorb(&e, USER_FIELDS);
             f.values.remove("password");
@@ -335,9 +333,7 @@ pub async fn add_grant(
     };
     match r {
         Ok(_) => see_other(&format!("/admin/users/{id}")),
-        Err(e) if matches!(e.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) => {
-            ctx.error(e)
-        }
+        Err(e) if matches!(e.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) => ctx.error(e),
         Err(e) => {
             g.errors.clear();
             g.absorb(&e, &["role", "scope", "grants"]);
