@@ -208,7 +208,8 @@ def main():
                 print(f"ok   {f} ({n} tasks, {len(a['resources'])} resources, "
                       f"{len(a['assignments'])} assignments, {len(a['calendars'])} calendars)")
     passed = len(files) - failed
-    print(f"mpxj_compare: {passed} passed, {failed} failed ({time.time() - t0:.0f} s)")
+    print(f"compared {len(files)} files in {time.time() - t0:.0f} s")
+    print(f"mpxj_compare: {passed} passed, {failed} failed")
     return 1 if failed else 0
 
 

@@ -7,7 +7,7 @@ start and finish of every task that MS Project scheduled automatically and that 
 <Start>/<Finish>. Prints a line per file, the overall figure, and with --markdown writes the
 table of files that disagree.
 
-    tools/mspdi/schedule_agreement.py [--schedule 'pso schedule mspdi'] [--markdown OUT.md] DIR...
+    tools/mspdi/schedule_agreement.py [--schedule 'pso schedule mspdi'] [--min 95] [--markdown OUT.md] DIR...
 """
 
 import argparse
@@ -66,6 +66,8 @@ def main():
     ap.add_argument("--schedule", default="pso schedule mspdi")
     ap.add_argument("--markdown")
     ap.add_argument("--verbose", "-v", action="store_true")
+    ap.add_argument("--min", type=float, default=0.0,
+                    help="exit 1 when the agreement is below this percentage")
     a = ap.parse_args()
     cmd = shlex.split(a.schedule)
     total = agree = 0
@@ -105,6 +107,9 @@ def main():
                 ex = bad if isinstance(bad, str) else "; ".join(
                     f"{u}: {s}..{fi} / {gs}..{gf}" for u, _, s, fi, gs, gf in bad)
                 out.write(f"| {os.path.basename(f)} | {n} | {ok} | {ex} |\n")
+    if pct < a.min:
+        print(f"agreement {pct:.2f} % is below the required {a.min:.2f} %")
+        return 1
     return 0
 
 
