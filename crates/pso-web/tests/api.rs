@@ -1110,6 +1110,191 @@ async fn scoping_by_site_and_role(app: TestApp) {
     assert_eq!(tasks.items()[0]["name"], json!("Paris work"));
 }
 
+/// Business-unit grants cover the unit's lines, project grants one project; the list and the
+/// single object agree.
+async fn scoping_by_business_unit_and_project(app: TestApp) {
+    let org = app.org().await;
+    let ops = app
+        .post(
+            "/api/v1/business-units",
+            json!({"code": "OPS", "name": "Operations"}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let in_line = app.project("LINE-1", &org.chicago, &org.line).await;
+    let in_bu = app.project("BU-1", &org.paris, &org.bu).await;
+    let elsewhere = app.project("OPS-1", &org.paris, &ops).await;
+    let id = |p: &Value| p["id"].as_str().unwrap().to_string();
+
+    let (_, pmo) = app
+        .user_with("pmo@test.example", &[("pmo", "business_unit:ENG")])
+        .await;
+    let seen: Vec<String> = app
+        .get_as(&pmo, "/api/v1/projects")
+        .await
+        .expect(200)
+        .items()
+        .iter()
+        .map(id)
+        .collect();
+    assert_eq!(seen, [id(&in_line), id(&in_bu)]);
+    app.get_as(&pmo, &format!("/api/v1/projects/{}", id(&in_line)))
+        .await
+        .expect(200);
+    app.get_as(&pmo, &format!("/api/v1/projects/{}", id(&elsewhere)))
+        .await
+        .problem(404, "not_found");
+    // The PMO of ENG may create in its line, not in OPS.
+    app.post_as(
+        &pmo,
+        "/api/v1/projects",
+        json!({"code": "LINE-2", "name": "New", "site_id": org.chicago,
+               "business_unit_id": org.line, "start_date": "2026-01-05"}),
+    )
+    .await
+    .expect(201);
+    app.post_as(
+        &pmo,
+        "/api/v1/projects",
+        json!({"code": "OPS-2", "name": "New", "site_id": org.paris,
+               "business_unit_id": ops, "start_date": "2026-01-05"}),
+    )
+    .await
+    .invalid("site_id");
+
+    let (_, pm) = app
+        .user_with("pm@test.example", &[("project_manager", "project:BU-1")])
+        .await;
+    let seen: Vec<String> = app
+        .get_as(&pm, "/api/v1/projects")
+        .await
+        .expect(200)
+        .items()
+        .iter()
+        .map(id)
+        .collect();
+    assert_eq!(seen, [id(&in_bu)]);
+    // A project manager edits the plan of their project but does not delete it.
+    app.task(&id(&in_bu), "Admin's task").await;
+    let t = app
+        .post_as(
+            &pm,
+            &format!("/api/v1/projects/{}/tasks", id(&in_bu)),
+            json!({"name": "PM's task", "duration_days": 1.0}),
+        )
+        .await
+        .expect(201);
+    let events = app.audit("task", &t.id()).await;
+    assert_eq!(events[0]["actor"], json!("pm@test.example"));
+    let p = app
+        .patch_as(
+            &pm,
+            &format!("/api/v1/projects/{}", id(&in_bu)),
+            "\"1\"",
+            json!({"status": "on_hold"}),
+        )
+        .await
+        .expect(200);
+    app.delete_as(&pm, &format!("/api/v1/projects/{}", id(&in_bu)), &p.etag())
+        .await
+        .problem(403, "forbidden");
+    app.get_as(&pm, &format!("/api/v1/projects/{}", id(&in_line)))
+        .await
+        .problem(404, "not_found");
+    // A user without grants sees nothing, and reading the directory is allowed.
+    let (_, nobody) = app.user_with("nobody@test.example", &[]).await;
+    assert!(app
+        .get_as(&nobody, "/api/v1/projects")
+        .await
+        .expect(200)
+        .items()
+        .is_empty());
+    assert_eq!(
+        app.get_as(&nobody, "/api/v1/sites")
+            .await
+            .expect(200)
+            .items()
+            .len(),
+        2
+    );
+}
+
+/// What is still referred to cannot be deleted (409); a task goes with its links (audited).
+async fn deleting_what_is_in_use(app: TestApp) {
+    let org = app.org().await;
+    let p = app.project("USE", &org.paris, &org.line).await;
+    let pid = p["id"].as_str().unwrap().to_string();
+    for (path, _) in [
+        (format!("/api/v1/sites/{}", org.paris), "site"),
+        (format!("/api/v1/business-units/{}", org.line), "line"),
+        (
+            format!("/api/v1/business-units/{}", org.bu),
+            "unit with a line",
+        ),
+    ] {
+        let etag = app.get(&path).await.expect(200).etag();
+        app.delete(&path, &etag).await.problem(409, "conflict");
+        app.get(&path).await.expect(200);
+    }
+    let parent = app.task(&pid, "Parent").await;
+    let child = app
+        .post(
+            &format!("/api/v1/projects/{pid}/tasks"),
+            json!({"name": "Child", "parent_id": parent}),
+        )
+        .await
+        .expect(201)
+        .id();
+    app.delete(&format!("/api/v1/tasks/{parent}"), "\"1\"")
+        .await
+        .problem(409, "conflict");
+    let other = app.task(&pid, "Other").await;
+    let dep = app
+        .post(
+            &format!("/api/v1/projects/{pid}/dependencies"),
+            json!({"predecessor_id": child, "successor_id": other}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let asg = app
+        .post(
+            &format!("/api/v1/tasks/{child}/assignments"),
+            json!({"person_id": org.person}),
+        )
+        .await
+        .expect(201)
+        .id();
+    app.delete(&format!("/api/v1/tasks/{child}"), "\"1\"")
+        .await
+        .expect(204);
+    app.get(&format!("/api/v1/dependencies/{dep}"))
+        .await
+        .problem(404, "not_found");
+    app.get(&format!("/api/v1/assignments/{asg}"))
+        .await
+        .problem(404, "not_found");
+    assert_eq!(app.audit("dependency", &dep).await.len(), 2);
+    assert_eq!(app.audit("assignment", &asg).await.len(), 2);
+    // A project goes with its whole plan.
+    let etag = app
+        .get(&format!("/api/v1/projects/{pid}"))
+        .await
+        .expect(200)
+        .etag();
+    app.delete(&format!("/api/v1/projects/{pid}"), &etag)
+        .await
+        .expect(204);
+    app.get(&format!("/api/v1/tasks/{parent}"))
+        .await
+        .problem(404, "not_found");
+    // Now the site and the line are free.
+    let path = format!("/api/v1/business-units/{}", org.line);
+    let etag = app.get(&path).await.expect(200).etag();
+    app.delete(&path, &etag).await.expect(204);
+}
+
 // ---------------------------------------------------------------- sessions
 
 /// Signs in through the login form; returns the response.
@@ -1370,6 +1555,8 @@ both!(
     dependency_cycle_is_422_and_writes_nothing,
     body_over_the_limit_is_413,
     scoping_by_site_and_role,
+    scoping_by_business_unit_and_project,
+    deleting_what_is_in_use,
     sessions_login_csrf_logout,
     login_throttling,
     audit_trail_of_a_project,
