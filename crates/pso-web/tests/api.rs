@@ -906,6 +906,56 @@ async fn body_over_the_limit_is_413(app: TestApp) {
     .problem(422, "validation_failed");
 }
 
+/// Concurrent writers: of several PATCHes made with the same ETag exactly one wins, and two
+/// dependencies that would close a cycle together cannot both be written.
+async fn concurrent_writers(app: TestApp) {
+    let org = app.org().await;
+    let p = app.project("RACE", &org.paris, &org.bu).await;
+    let pid = p["id"].as_str().unwrap().to_string();
+    let loc = format!("/api/v1/projects/{pid}");
+    let mut handles = Vec::new();
+    for i in 0..6 {
+        let rb = app
+            .req(Method::PATCH, &loc)
+            .header("if-match", "\"1\"")
+            .json(&json!({"priority": 100 + i}));
+        handles.push(tokio::spawn(send(rb)));
+    }
+    let mut statuses = Vec::new();
+    for h in handles {
+        statuses.push(h.await.unwrap().status.as_u16());
+    }
+    statuses.sort();
+    assert_eq!(statuses, [200, 412, 412, 412, 412, 412]);
+    let now = app.get(&loc).await.expect(200);
+    assert_eq!(now.json["version"], json!(2));
+    assert_eq!(app.audit("project", &pid).await.len(), 2);
+
+    for round in 0..3 {
+        let a = app.task(&pid, &format!("A{round}")).await;
+        let b = app.task(&pid, &format!("B{round}")).await;
+        let path = format!("/api/v1/projects/{pid}/dependencies");
+        let one = app
+            .req(Method::POST, &path)
+            .json(&json!({"predecessor_id": a, "successor_id": b}));
+        let two = app
+            .req(Method::POST, &path)
+            .json(&json!({"predecessor_id": b, "successor_id": a}));
+        let (x, y) = tokio::join!(tokio::spawn(send(one)), tokio::spawn(send(two)));
+        let mut s = [x.unwrap().status.as_u16(), y.unwrap().status.as_u16()];
+        s.sort();
+        assert_eq!(s, [201, 422], "round {round}");
+    }
+    assert_eq!(
+        app.get(&format!("/api/v1/projects/{pid}/dependencies"))
+            .await
+            .expect(200)
+            .items()
+            .len(),
+        3
+    );
+}
+
 // ---------------------------------------------------------------- access control
 
 async fn scoping_by_site_and_role(app: TestApp) {
@@ -1554,6 +1604,7 @@ both!(
     duplicate_project_code_is_409,
     dependency_cycle_is_422_and_writes_nothing,
     body_over_the_limit_is_413,
+    concurrent_writers,
     scoping_by_site_and_role,
     scoping_by_business_unit_and_project,
     deleting_what_is_in_use,
