@@ -13,6 +13,7 @@
 //! `busy_timeout` instead of failing with `SQLITE_BUSY` on a read-to-write upgrade.
 
 mod auth;
+pub mod interchange;
 mod org;
 mod plan;
 mod schedule;
@@ -122,7 +123,7 @@ impl Store {
         };
         let opts = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(5))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
