@@ -132,8 +132,10 @@ pub(crate) struct Parser<R: BufRead> {
     name_len: usize,
     ev: Ev,
     event_pos: u64,
-    /// Names of the open elements, for messages about truncated input.
-    open: Vec<String>,
+    /// Names of the open elements (concatenated, with their start offsets), for messages about
+    /// truncated input; kept without a per-element allocation.
+    open_names: Vec<u8>,
+    open_starts: Vec<usize>,
 }
 
 impl<R: BufRead> Parser<R> {
@@ -150,7 +152,8 @@ impl<R: BufRead> Parser<R> {
             name_len: 0,
             ev: Ev::Eof,
             event_pos: 0,
-            open: Vec::new(),
+            open_names: Vec::new(),
+            open_starts: Vec::new(),
         }
     }
 
@@ -249,11 +252,14 @@ impl<R: BufRead> Parser<R> {
             };
             match kind {
                 Ev::Start => {
-                    let name = String::from_utf8_lossy(self.name()).into_owned();
-                    self.open.push(name);
+                    self.open_starts.push(self.open_names.len());
+                    self.open_names
+                        .extend_from_slice(&self.cur[..self.name_len]);
                 }
                 Ev::End => {
-                    self.open.pop();
+                    if let Some(at) = self.open_starts.pop() {
+                        self.open_names.truncate(at);
+                    }
                 }
                 _ => {}
             }
@@ -306,16 +312,18 @@ impl<R: BufRead> Parser<R> {
     }
 
     pub(crate) fn eof_error(&self) -> Error {
-        let what = match self.open.last() {
-            Some(name) => format!("unexpected end of input: <{name}> is not closed"),
+        let what = match self.open_starts.last() {
+            Some(&at) => format!(
+                "unexpected end of input: <{}> is not closed",
+                String::from_utf8_lossy(&self.open_names[at..])
+            ),
             None => "unexpected end of input".to_owned(),
         };
         self.error_at(self.reader.buffer_position(), what)
     }
 
-    /// Reads the text of the current leaf element (which is the current `Start`/`Empty`).
-    /// `Ok(None)` when the element turns out to hold child elements; those cannot be typed and the
-    /// caller re-reads nothing: the element is returned whole as raw XML in the error slot.
+    /// Reads the text of the current leaf element (which is the current `Start`/`Empty`); the
+    /// parser is left on its end tag. A leaf that holds child elements is an error.
     pub(crate) fn read_text(&mut self) -> Result<Result<String, Raw>, Error> {
         if self.ev == Ev::Empty {
             return Ok(Ok(String::new()));
@@ -500,7 +508,6 @@ pub(crate) fn read_value<T: Value, R: BufRead>(
     if slot.is_some() || p.has_attributes() {
         return p.capture().map(Some);
     }
-    let tag = String::from_utf8_lossy(p.name()).into_owned();
     match p.read_text()? {
         Ok(text) => match T::parse(&text) {
             Some(v) => {
@@ -508,6 +515,8 @@ pub(crate) fn read_value<T: Value, R: BufRead>(
                 Ok(None)
             }
             None => {
+                // The parser stands on the end tag, which has the element's name.
+                let tag = String::from_utf8_lossy(p.name()).into_owned();
                 let mut xml = String::with_capacity(text.len() + 2 * tag.len() + 5);
                 xml.push('<');
                 xml.push_str(&tag);
