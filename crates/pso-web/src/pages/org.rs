@@ -31,6 +31,7 @@ pub struct PersonRow {
     pub name: String,
     pub email: String,
     pub site: String,
+    pub site_name: String,
     pub skills: String,
     pub editable: bool,
 }
@@ -107,9 +108,8 @@ async fn people_list(
             let site = sites.iter().find(|s| s.id == x.site_id);
             PersonRow {
                 editable: site.is_some_and(|s| ctx.caller.principal.can_edit_person(&s.code)),
-                site: site
-                    .map(|s| format!("{} ({})", s.name, s.code))
-                    .unwrap_or_default(),
+                site: site.map(|s| s.code.clone()).unwrap_or_default(),
+                site_name: site.map(|s| s.name.clone()).unwrap_or_default(),
                 id: x.id,
                 name: x.name,
                 email: x.email.unwrap_or_default(),

@@ -73,6 +73,8 @@ pub struct Directory {
     pub units: Vec<Opt>,
     pub people: Vec<Opt>,
     pub site_codes: HashMap<String, String>,
+    /// Short names of business units (without their parent).
+    pub unit_names: HashMap<String, String>,
 }
 
 impl Directory {
@@ -118,6 +120,10 @@ impl Directory {
             .collect();
         people_opts.sort_by(|a, b| a.label.cmp(&b.label));
         Ok(Directory {
+            unit_names: units
+                .iter()
+                .map(|u| (u.id.clone(), u.name.clone()))
+                .collect(),
             site_codes: sites
                 .iter()
                 .map(|s| (s.id.clone(), s.code.clone()))
@@ -153,7 +159,11 @@ async fn list_partial(
         .into_iter()
         .map(|pr| Row {
             site: site_code(&pr.site_id),
-            unit: Directory::label(&dir.units, &pr.business_unit_id).to_string(),
+            unit: dir
+                .unit_names
+                .get(&pr.business_unit_id)
+                .cloned()
+                .unwrap_or_default(),
             status: pr.status.as_str(),
             status_label: pr.status.label(),
             id: pr.id,

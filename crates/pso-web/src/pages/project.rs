@@ -50,6 +50,8 @@ pub struct WbsRow {
     pub effort: String,
     pub can_indent: bool,
     pub can_outdent: bool,
+    /// Predecessors in MS Project's notation: `1.2, 3.1SS+2d`.
+    pub preds: String,
 }
 
 pub struct DepRow {
@@ -165,6 +167,7 @@ pub fn wbs_rows(tasks: &[Task]) -> Vec<WbsRow> {
             effort: t.effort_hours.map(num).unwrap_or_default(),
             can_indent: has_prev,
             can_outdent: depth > 0,
+            preds: String::new(),
             wbs: wbs.clone(),
         });
         push_children(&children, &mut stack, Some(t.id.as_str()), &wbs, depth + 1);
@@ -191,7 +194,32 @@ async fn plan_partial(
     // The caller's read of `p` has been authorised by `Svc::project`.
     let tasks = state.store.all_tasks(&p.id).await?;
     let deps = state.store.all_dependencies(&p.id).await?;
-    let rows = wbs_rows(&tasks);
+    let mut rows = wbs_rows(&tasks);
+    let wbs_of: HashMap<&str, String> = rows
+        .iter()
+        .map(|r| (r.id.as_str(), r.wbs.clone()))
+        .collect();
+    let mut preds: HashMap<&str, Vec<String>> = HashMap::new();
+    for d in &deps {
+        let mut s = wbs_of
+            .get(d.predecessor_id.as_str())
+            .cloned()
+            .unwrap_or_default();
+        if d.dep_type.as_str() != "FS" || d.lag_days != 0.0 {
+            s.push_str(d.dep_type.as_str());
+        }
+        if d.lag_days > 0.0 {
+            s.push_str(&format!("+{}d", num(d.lag_days)));
+        } else if d.lag_days < 0.0 {
+            s.push_str(&format!("−{}d", num(-d.lag_days)));
+        }
+        preds.entry(d.successor_id.as_str()).or_default().push(s);
+    }
+    for r in &mut rows {
+        if let Some(p) = preds.get(r.id.as_str()) {
+            r.preds = p.join(", ");
+        }
+    }
     let label = |id: &str| {
         rows.iter()
             .find(|r| r.id == id)
@@ -400,12 +428,24 @@ async fn after_change(
     pid: &str,
     result: Result<&str, (ApiError, Failed)>,
 ) -> Response {
+    after_change_keeping(state, ctx, pid, result, FormState::default()).await
+}
+
+/// Like [`after_change`], with the values the "add a task" form keeps after a success.
+async fn after_change_keeping(
+    state: &AppState,
+    ctx: &Ctx,
+    pid: &str,
+    result: Result<&str, (ApiError, Failed)>,
+    keep: FormState,
+) -> Response {
     match result {
         Ok(notice) => {
             if ctx.htmx {
                 let ps = PlanState {
                     notice: Some(notice.to_string()),
                     focus_add: notice.starts_with("Task added"),
+                    tf: keep,
                     ..Default::default()
                 };
                 render(state, ctx, pid, ps, None, StatusCode::OK).await
@@ -530,9 +570,9 @@ pub async fn add_task(
         },
     };
     // After a success the form is empty again, but keeps the chosen parent for the next task.
-    let notice = "Task added.";
-    let r = r.map(|_| notice).map_err(|e| (e, Failed::Task(f)));
-    after_change(&state, &ctx, &pid, r).await
+    let keep = FormState::with(&[("parent_id", f.v("parent_id").to_string())]);
+    let r = r.map(|_| "Task added.").map_err(|e| (e, Failed::Task(f)));
+    after_change_keeping(&state, &ctx, &pid, r, keep).await
 }
 
 /// The project of a task the caller may read (to know where to go back to).
@@ -807,6 +847,11 @@ pub fn history_rows(events: &[AuditEvent], labels: &HashMap<String, String>) -> 
                 .collect();
             let obj = if after.is_empty() { before } else { after };
             let name = match e.entity_type.as_str() {
+                "assignment" => format!(
+                    "of {} to {}",
+                    shown(obj.get("person_id"), labels),
+                    shown(obj.get("task_id"), labels)
+                ),
                 "dependency" => format!(
                     "{} → {}",
                     shown(obj.get("predecessor_id"), labels),
