@@ -197,3 +197,45 @@ fn a_model_built_in_code_is_written_and_read_back() {
     );
     assert_eq!(back.project.name.as_deref(), Some("Built"));
 }
+
+#[test]
+fn a_model_built_in_code_is_written_in_schema_order() {
+    let task = mspdi::Task {
+        predecessor_links: vec![mspdi::PredecessorLink {
+            predecessor_uid: Some(1),
+            ..Default::default()
+        }],
+        notes: Some("n".into()),
+        name: Some("T".into()),
+        uid: Some(2),
+        ..Default::default()
+    };
+    let project = mspdi::Project {
+        tasks: vec![task],
+        name: Some("P".into()),
+        ..Default::default()
+    };
+    let text = mspdi::to_string(&Document::new(project));
+    let at = |s: &str| text.find(s).unwrap();
+    assert!(at("<Name>P") < at("<Tasks>"));
+    assert!(at("<UID>2") < at("<Name>T"));
+    assert!(at("<Name>T") < at("<Notes>"));
+    assert!(at("<Notes>") < at("<PredecessorLink>"));
+}
+
+#[test]
+fn a_field_set_on_a_read_model_goes_to_its_schema_place() {
+    let mut doc =
+        mspdi::from_str("<Project><Tasks><Task><UID>1</UID><Name>A</Name><HideBar>0</HideBar><PredecessorLink><PredecessorUID>0</PredecessorUID></PredecessorLink></Task></Tasks></Project>")
+            .unwrap();
+    doc.project.tasks[0].notes = Some("added".into());
+    doc.project.tasks[0].outline_level = Some(1);
+    let text = mspdi::to_string(&doc);
+    let at = |s: &str| text.find(s).unwrap();
+    assert!(at("<Name>A") < at("<OutlineLevel>"));
+    // Untyped elements have no known schema place: the new field goes before the next typed one.
+    assert!(at("<OutlineLevel>") < at("<PredecessorLink>"));
+    assert!(at("<Notes>") < at("<PredecessorLink>"));
+    let back = mspdi::from_str(&text).unwrap();
+    assert_eq!(back.project.tasks[0].notes.as_deref(), Some("added"));
+}

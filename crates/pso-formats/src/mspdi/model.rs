@@ -142,8 +142,12 @@ element! {
     /// A task.
     pub struct Task {
         uid: b"UID" val => Option<i64>,
+        guid: b"GUID" val => Option<String>,
         id: b"ID" val => Option<i64>,
         name: b"Name" val => Option<String>,
+        active: b"Active" val => Option<bool>,
+        /// Manually scheduled.
+        manual: b"Manual" val => Option<bool>,
         /// 0 fixed units, 1 fixed duration, 2 fixed work.
         task_type: b"Type" val => Option<i64>,
         is_null: b"IsNull" val => Option<bool>,
@@ -155,6 +159,9 @@ element! {
         start: b"Start" val => Option<NaiveDateTime>,
         finish: b"Finish" val => Option<NaiveDateTime>,
         duration: b"Duration" val => Option<Duration>,
+        manual_start: b"ManualStart" val => Option<NaiveDateTime>,
+        manual_finish: b"ManualFinish" val => Option<NaiveDateTime>,
+        manual_duration: b"ManualDuration" val => Option<Duration>,
         duration_format: b"DurationFormat" val => Option<i64>,
         work: b"Work" val => Option<Duration>,
         stop: b"Stop" val => Option<NaiveDateTime>,
@@ -171,6 +178,8 @@ element! {
         percent_complete: b"PercentComplete" val => Option<f64>,
         percent_work_complete: b"PercentWorkComplete" val => Option<f64>,
         cost: b"Cost" val => Option<f64>,
+        actual_start: b"ActualStart" val => Option<NaiveDateTime>,
+        actual_finish: b"ActualFinish" val => Option<NaiveDateTime>,
         actual_duration: b"ActualDuration" val => Option<Duration>,
         actual_work: b"ActualWork" val => Option<Duration>,
         remaining_duration: b"RemainingDuration" val => Option<Duration>,
@@ -185,17 +194,8 @@ element! {
         leveling_delay_format: b"LevelingDelayFormat" val => Option<i64>,
         ignore_resource_calendar: b"IgnoreResourceCalendar" val => Option<bool>,
         notes: b"Notes" val => Option<String>,
-        active: b"Active" val => Option<bool>,
-        /// Manually scheduled.
-        manual: b"Manual" val => Option<bool>,
         predecessor_links: b"PredecessorLink" many => Vec<PredecessorLink>,
-        actual_start: b"ActualStart" val => Option<NaiveDateTime>,
-        actual_finish: b"ActualFinish" val => Option<NaiveDateTime>,
-        manual_start: b"ManualStart" val => Option<NaiveDateTime>,
-        manual_finish: b"ManualFinish" val => Option<NaiveDateTime>,
-        manual_duration: b"ManualDuration" val => Option<Duration>,
         extended_attributes: b"ExtendedAttribute" many => Vec<ExtendedAttribute>,
-        guid: b"GUID" val => Option<String>,
         baselines: b"Baseline" many => Vec<Baseline>,
         timephased_data: b"TimephasedData" many => Vec<TimephasedData>,
     }
@@ -263,17 +263,20 @@ element! {
     /// A resource.
     pub struct Resource {
         uid: b"UID" val => Option<i64>,
+        guid: b"GUID" val => Option<String>,
         id: b"ID" val => Option<i64>,
         name: b"Name" val => Option<String>,
         /// 0 material, 1 work, 2 cost.
         resource_type: b"Type" val => Option<i64>,
         is_null: b"IsNull" val => Option<bool>,
         initials: b"Initials" val => Option<String>,
-        group: b"Group" val => Option<String>,
-        code: b"Code" val => Option<String>,
-        email_address: b"EmailAddress" val => Option<String>,
         material_label: b"MaterialLabel" val => Option<String>,
+        code: b"Code" val => Option<String>,
+        group: b"Group" val => Option<String>,
+        email_address: b"EmailAddress" val => Option<String>,
         max_units: b"MaxUnits" val => Option<f64>,
+        can_level: b"CanLevel" val => Option<bool>,
+        accrue_at: b"AccrueAt" val => Option<i64>,
         work: b"Work" val => Option<Duration>,
         standard_rate: b"StandardRate" val => Option<f64>,
         standard_rate_format: b"StandardRateFormat" val => Option<i64>,
@@ -281,19 +284,16 @@ element! {
         overtime_rate: b"OvertimeRate" val => Option<f64>,
         overtime_rate_format: b"OvertimeRateFormat" val => Option<i64>,
         cost_per_use: b"CostPerUse" val => Option<f64>,
-        accrue_at: b"AccrueAt" val => Option<i64>,
         calendar_uid: b"CalendarUID" val => Option<i64>,
-        can_level: b"CanLevel" val => Option<bool>,
+        notes: b"Notes" val => Option<String>,
         is_generic: b"IsGeneric" val => Option<bool>,
         is_inactive: b"IsInactive" val => Option<bool>,
         is_cost_resource: b"IsCostResource" val => Option<bool>,
         is_budget: b"IsBudget" val => Option<bool>,
-        notes: b"Notes" val => Option<String>,
-        guid: b"GUID" val => Option<String>,
         extended_attributes: b"ExtendedAttribute" many => Vec<ExtendedAttribute>,
         baselines: b"Baseline" many => Vec<Baseline>,
-        rates: b"Rates" list(b"Rate") => Vec<Rate>,
         availability_periods: b"AvailabilityPeriods" list(b"AvailabilityPeriod") => Vec<AvailabilityPeriod>,
+        rates: b"Rates" list(b"Rate") => Vec<Rate>,
     }
 }
 
@@ -329,21 +329,21 @@ element! {
         percent_work_complete: b"PercentWorkComplete" val => Option<f64>,
         actual_work: b"ActualWork" val => Option<Duration>,
         cost: b"Cost" val => Option<f64>,
+        /// Delay of the assignment's start after the task's, in tenths of a minute.
+        delay: b"Delay" val => Option<f64>,
         finish: b"Finish" val => Option<NaiveDateTime>,
+        /// Leveling delay, in tenths of a minute, in `leveling_delay_format`.
+        leveling_delay: b"LevelingDelay" val => Option<f64>,
+        leveling_delay_format: b"LevelingDelayFormat" val => Option<i64>,
+        notes: b"Notes" val => Option<String>,
         remaining_work: b"RemainingWork" val => Option<Duration>,
         start: b"Start" val => Option<NaiveDateTime>,
         units: b"Units" val => Option<f64>,
         work: b"Work" val => Option<Duration>,
         /// 0 flat, 1 back loaded, 2 front loaded, … 8 contoured (edited timephased work).
         work_contour: b"WorkContour" val => Option<i64>,
-        /// Delay of the assignment's start after the task's, in tenths of a minute.
-        delay: b"Delay" val => Option<f64>,
-        /// Leveling delay, in tenths of a minute, in `leveling_delay_format`.
-        leveling_delay: b"LevelingDelay" val => Option<f64>,
-        leveling_delay_format: b"LevelingDelayFormat" val => Option<i64>,
-        timephased_data: b"TimephasedData" many => Vec<TimephasedData>,
-        notes: b"Notes" val => Option<String>,
         extended_attributes: b"ExtendedAttribute" many => Vec<ExtendedAttribute>,
         baselines: b"Baseline" many => Vec<Baseline>,
+        timephased_data: b"TimephasedData" many => Vec<TimephasedData>,
     }
 }

@@ -735,6 +735,15 @@ macro_rules! element {
                     } )*
                     Ok(())
                 };
+                // Fields set in code that were not in the file go to their schema place: before
+                // the first listed field that comes after them in `TAGS`.
+                let mut listed = [false; N];
+                for &o in &self.order {
+                    if let Some(l) = listed.get_mut(o as usize) {
+                        *l = true;
+                    }
+                }
+                let mut cursor = 0u16;
                 for &o in &self.order {
                     if o == $crate::mspdi::xml::RAW {
                         if let Some(r) = self.extra.get(next_raw) {
@@ -742,6 +751,12 @@ macro_rules! element {
                         }
                         next_raw += 1;
                     } else {
+                        while cursor < o {
+                            if !listed[cursor as usize] {
+                                emit(cursor, out, &mut done, false)?;
+                            }
+                            cursor += 1;
+                        }
                         emit(o, out, &mut done, true)?;
                     }
                 }
