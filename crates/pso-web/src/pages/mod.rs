@@ -360,11 +360,6 @@ impl FormState {
     }
 }
 
-/// Status of a response that shows a form's errors.
-pub fn status_of(e: &ApiError) -> StatusCode {
-    e.status
-}
-
 /// UTC timestamp (RFC 3339) shown readably.
 pub fn readable_time(at: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(at)
@@ -382,12 +377,6 @@ pub fn num(x: f64) -> String {
     format!("{r}")
 }
 
-/// A page of a list: where the next page starts, and the query string to keep the filters.
-pub struct Pager {
-    pub next: Option<String>,
-    pub first: Option<String>,
-}
-
 /// The query string of a list with its filters and a cursor.
 pub fn query_string(pairs: &[(&str, &str)]) -> String {
     let mut s = form_urlencoded::Serializer::new(String::new());
@@ -397,4 +386,48 @@ pub fn query_string(pairs: &[(&str, &str)]) -> String {
         }
     }
     s.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_errors_match_fields_and_their_elements() {
+        let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "x");
+        for (field, code) in [
+            ("holidays[2].date", "invalid_date"),
+            ("name", "required"),
+            ("cycle", "cycle_task"),
+            ("other", "weird"),
+        ] {
+            e.errors.push(FieldError {
+                field: field.into(),
+                code: code.into(),
+                message: format!("{field} is wrong"),
+            });
+        }
+        let mut f = FormState::default();
+        f.absorb(&e, &["holidays", "name", "holiday"]);
+        assert_eq!(f.err("holidays"), Some("holidays[2].date is wrong"));
+        assert_eq!(f.err("holiday"), None);
+        assert_eq!(f.err("name"), Some("name is wrong"));
+        // Errors of fields the form does not show go into its message; "cycle" is explained
+        // separately.
+        assert_eq!(f.message.as_deref(), Some("other is wrong"));
+    }
+
+    #[test]
+    fn numbers_and_times_read_well() {
+        assert_eq!(num(5.0), "5");
+        assert_eq!(num(2.5), "2.5");
+        assert_eq!(
+            readable_time("2026-01-02T03:04:05Z"),
+            "2026-01-02 03:04 UTC"
+        );
+        let mut f = FormState::with(&[("d", "1,5".into()), ("x", "abc".into())]);
+        assert_eq!(f.number("d", "days"), Some(1.5));
+        assert_eq!(f.number("x", "days"), None);
+        assert!(f.err("x").is_some());
+    }
 }

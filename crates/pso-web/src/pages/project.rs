@@ -52,6 +52,8 @@ pub struct WbsRow {
     pub can_outdent: bool,
     /// Predecessors in MS Project's notation: `1.2, 3.1SS+2d`.
     pub preds: String,
+    /// Assigned people (`Name`, or `Name 50%` below full time).
+    pub resources: String,
 }
 
 pub struct DepRow {
@@ -168,6 +170,7 @@ pub fn wbs_rows(tasks: &[Task]) -> Vec<WbsRow> {
             can_indent: has_prev,
             can_outdent: depth > 0,
             preds: String::new(),
+            resources: String::new(),
             wbs: wbs.clone(),
         });
         push_children(&children, &mut stack, Some(t.id.as_str()), &wbs, depth + 1);
@@ -215,9 +218,44 @@ async fn plan_partial(
         }
         preds.entry(d.successor_id.as_str()).or_default().push(s);
     }
+    let assignments = state.store.project_assignments(&p.id).await?;
+    let people: HashMap<String, String> = if assignments.is_empty() {
+        HashMap::new()
+    } else {
+        Svc::new(state, &ctx.caller)
+            .list_people(
+                None,
+                None,
+                &crate::service::Paging {
+                    limit: 1000,
+                    cursor: None,
+                },
+            )
+            .await?
+            .items
+            .into_iter()
+            .map(|x| (x.id, x.name))
+            .collect()
+    };
+    let mut resources: HashMap<&str, Vec<String>> = HashMap::new();
+    for a in &assignments {
+        let name = people
+            .get(&a.person_id)
+            .cloned()
+            .unwrap_or_else(|| "?".into());
+        let label = if (a.units - 1.0).abs() < 1e-9 {
+            name
+        } else {
+            format!("{name} {}%", num(a.units * 100.0))
+        };
+        resources.entry(a.task_id.as_str()).or_default().push(label);
+    }
     for r in &mut rows {
         if let Some(p) = preds.get(r.id.as_str()) {
             r.preds = p.join(", ");
+        }
+        if let Some(x) = resources.get(r.id.as_str()) {
+            r.resources = x.join(", ");
         }
     }
     let label = |id: &str| {
@@ -935,4 +973,80 @@ pub async fn history(
     }
     .await;
     r.unwrap_or_else(|e| ctx.error(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(id: &str, parent: Option<&str>, position: i64) -> Task {
+        Task {
+            id: id.into(),
+            version: 1,
+            project_id: "p".into(),
+            parent_id: parent.map(str::to_string),
+            position,
+            name: id.to_uppercase(),
+            duration_days: Some(1.0),
+            effort_hours: None,
+            milestone: false,
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn wbs_numbers_follow_the_tree() {
+        // As the store returns them: ordered by position, then id.
+        let tasks = vec![
+            task("a", None, 0),
+            task("a1", Some("a"), 0),
+            task("b", None, 1),
+            task("a2", Some("a"), 1),
+            task("a2x", Some("a2"), 0),
+        ];
+        let rows = wbs_rows(&tasks);
+        let got: Vec<(&str, &str, usize, bool)> = rows
+            .iter()
+            .map(|r| (r.id.as_str(), r.wbs.as_str(), r.depth, r.summary))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("a", "1", 0, true),
+                ("a1", "1.1", 1, false),
+                ("a2", "1.2", 1, true),
+                ("a2x", "1.2.1", 2, false),
+                ("b", "2", 0, false),
+            ]
+        );
+        assert!(!rows[0].can_indent && !rows[0].can_outdent);
+        assert!(rows[2].can_indent && rows[2].can_outdent);
+        assert!(rows[4].can_indent);
+        assert_eq!(rows[0].length, "");
+        assert_eq!(rows[1].length, "1 d");
+    }
+
+    #[test]
+    fn history_shows_only_changed_fields() {
+        let ev = AuditEvent {
+            id: "e".into(),
+            at: "2026-11-23T14:05:09.123456Z".into(),
+            actor_id: None,
+            actor: "ada@example.test".into(),
+            action: "update".into(),
+            entity_type: "task".into(),
+            entity_id: "t".into(),
+            project_id: Some("p".into()),
+            before: Some(json!({"name": "Design", "duration_days": 5.0, "version": 1})),
+            after: Some(json!({"name": "Design", "duration_days": 7.5, "version": 2})),
+        };
+        let rows = history_rows(&[ev], &HashMap::new());
+        assert_eq!(rows[0].at, "2026-11-23 14:05 UTC");
+        assert_eq!(rows[0].what, "Task “Design”");
+        assert_eq!(rows[0].changes.len(), 1);
+        assert_eq!(rows[0].changes[0].field, "Duration days");
+        assert_eq!(rows[0].changes[0].before, "5");
+        assert_eq!(rows[0].changes[0].after, "7.5");
+    }
 }
