@@ -18,6 +18,11 @@
 //! - summary tasks span their children; manually scheduled tasks and tasks with progress keep
 //!   their dates from the file (they are facts, not results), and drive their successors.
 //!
+//! Not modelled yet: projects scheduled from their finish date (refused with
+//! [`ScheduleError::FromFinish`]), as-late-as-possible tasks (scheduled as soon as possible),
+//! work contours other than flat (such assignments keep the task's duration; MS Project stretches
+//! them), resource leveling beyond the leveling delays stored in the file, and split tasks.
+//!
 //! The schedule engine's public API offers calendars but no task network yet; when it does, the
 //! forward pass below should move there and this module keep only the MSPDI mapping.
 
@@ -35,6 +40,9 @@ pub enum ScheduleError {
     /// The project has no start date.
     #[error("the project has no <StartDate>")]
     NoStart,
+    /// The project is scheduled backward from its finish date (not supported yet).
+    #[error("the project is scheduled from its finish date (<ScheduleFromStart>0</ScheduleFromStart>), which is not supported yet")]
+    FromFinish,
     /// A calendar is not valid.
     #[error("calendar {uid}: {source}")]
     Calendar {
@@ -410,6 +418,9 @@ struct CalKey {
 
 /// Schedules `project` forward from its start date; see the module documentation.
 pub fn schedule(project: &Project) -> Result<Schedule, ScheduleError> {
+    if project.schedule_from_start == Some(false) {
+        return Err(ScheduleError::FromFinish);
+    }
     let project_start = project.start_date.ok_or(ScheduleError::NoStart)?;
     let honor = project.honor_constraints.unwrap_or(false);
     let project_cal_uid = project.calendar_uid.unwrap_or(1);
