@@ -6,7 +6,8 @@ directory, read input and output with MPXJ (an independent reader) and compare:
 
 - every populated field of the project properties, tasks, resources and assignments (names,
   outline levels, durations, summary and milestone flags, constraints, percent complete, notes,
-  baselines 0-10, custom fields, rates, ...);
+  baselines 0-10, custom fields, rates, ...), resources' cost rate tables, availability and
+  calendars;
 - predecessor links (predecessor, type, lag);
 - calendars: parent, working days and hours, exceptions (recurring ones included), work weeks;
 - custom field definitions (aliases, lookup values).
@@ -124,7 +125,16 @@ def summarise(path):
         d["parent"] = s(t.getParentTask().getUniqueID()) if t.getParentTask() is not None else None
         tasks[s(t.getUniqueID())] = d
     out["tasks"] = tasks
-    out["resources"] = {s(r.getUniqueID()): fields_of(r, res_fields) for r in p.getResources()}
+    resources = {}
+    for r in p.getResources():
+        d = fields_of(r, res_fields)
+        d["cost_rate_tables"] = [
+            [s(e) for e in (r.getCostRateTable(i) or [])] for i in range(5)
+        ]
+        d["availability"] = [s(a) for a in (r.getAvailability() or [])]
+        d["calendar"] = s(r.getCalendar().getUniqueID()) if r.getCalendar() is not None else None
+        resources[s(r.getUniqueID())] = d
+    out["resources"] = resources
     out["assignments"] = {
         s(a.getUniqueID()) or f"{a.getTaskUniqueID()}/{a.getResourceUniqueID()}": fields_of(a, asg_fields)
         for a in p.getResourceAssignments()
