@@ -32,7 +32,7 @@ use pso_schedule::calendar::{
     datetime_of, minute_of, Calendar, CalendarError, CalendarSpec, DayInterval, Exception, Minute,
 };
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Why a project could not be scheduled.
 #[derive(Debug, thiserror::Error)]
@@ -452,7 +452,6 @@ pub fn schedule(project: &Project) -> Result<Schedule, ScheduleError> {
         Ok(())
     };
 
-    // Work resources and their calendars.
     // Work resources and their calendars (-1: none of its own).
     let resource_cal: HashMap<i64, i64> = project
         .resources
@@ -466,7 +465,7 @@ pub fn schedule(project: &Project) -> Result<Schedule, ScheduleError> {
         .collect();
     // Each work assignment is scheduled on its resource's calendar for work / units.
     let mut task_assignments: HashMap<i64, Vec<Span>> = HashMap::new();
-    let mut contoured: HashMap<i64, bool> = HashMap::new();
+    let mut contoured: HashSet<i64> = HashSet::new();
     for a in &project.assignments {
         let (Some(t), Some(r)) = (a.task_uid, a.resource_uid) else {
             continue;
@@ -480,7 +479,7 @@ pub fn schedule(project: &Project) -> Result<Schedule, ScheduleError> {
             continue;
         }
         if a.work_contour.unwrap_or(0) != 0 {
-            contoured.insert(t, true);
+            contoured.insert(t);
         }
         let delay = a.delay.unwrap_or(0.0) / 10.0;
         let leveling = a.leveling_delay.unwrap_or(0.0) / 10.0;
@@ -532,7 +531,7 @@ pub fn schedule(project: &Project) -> Result<Schedule, ScheduleError> {
         let assignments = task_assignments.get(&uid).filter(|_| duration > 0);
         // A contoured assignment's span is not its work over its units: MS Project stretches
         // it by the contour. Those tasks keep their duration (and disagree: see the table).
-        let by_work = !contoured.contains_key(&uid);
+        let by_work = !contoured.contains(&uid);
         let spans: Vec<Span> = match assignments {
             Some(list) => list
                 .iter()
