@@ -98,6 +98,19 @@ fn a_hand_checked_network() {
         assert_eq!(got.get(id), Some(&(start, finish)), "task {id}");
     }
     assert_eq!(s.finish, "2025-01-17T15:00");
+    // Backward pass: the SNET chain through the summary to task 8 is critical; the milestone 4
+    // can slip to the project finish: Friday 10th, Monday, Tuesday, Thursday (Wednesday is off)
+    // and 08:00-15:00 on Friday 17th = 38 h = 4.75 days.
+    let float: HashMap<&str, (Option<f64>, Option<bool>)> = s
+        .tasks
+        .iter()
+        .map(|t| (t.id.as_str(), (t.total_float_days, t.critical)))
+        .collect();
+    for id in ["5", "6", "7", "8"] {
+        assert_eq!(float[id], (Some(0.0), Some(true)), "task {id}");
+    }
+    assert_eq!(float["4"], (Some(4.75), Some(false)));
+    assert_eq!(float["10"], (None, None));
     assert!(s.tasks.iter().any(|t| t.id == "10" && t.group));
 }
 
@@ -176,5 +189,39 @@ fn real_files_agree_with_ms_project() {
         let (ok, n) = agreement(&dir.join(f));
         assert!(n > 0, "{f}: nothing to compare");
         assert_eq!(ok, n, "{f}: {ok}/{n} tasks agree");
+    }
+}
+
+#[test]
+fn critical_flags_agree_with_ms_project() {
+    let Some(dir) = corpus_dir() else { return };
+    for f in [
+        "from-mpp/user_nacline1_IMS.mpp.xml",
+        "mpxj_task-baselines-project2007-mspdi.xml",
+        "mpxj_mspdirelations.xml",
+    ] {
+        let doc = mspdi::read_file(&dir.join(f)).unwrap();
+        let s = schedule::schedule(&doc.project).unwrap();
+        let ours: HashMap<&str, Option<bool>> = s
+            .tasks
+            .iter()
+            .map(|t| (t.id.as_str(), t.critical))
+            .collect();
+        let mut n = 0;
+        for t in &doc.project.tasks {
+            let (Some(uid), Some(critical)) = (t.uid, t.critical) else {
+                continue;
+            };
+            if uid == 0 || t.summary == Some(true) || t.manual == Some(true) {
+                continue;
+            }
+            n += 1;
+            assert_eq!(
+                ours[uid.to_string().as_str()],
+                Some(critical),
+                "{f}: task {uid}"
+            );
+        }
+        assert!(n > 0, "{f}");
     }
 }

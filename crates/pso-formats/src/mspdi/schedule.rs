@@ -77,6 +77,12 @@ pub struct ScheduledTask {
     /// The dates come from the file (manual scheduling or progress), not from the pass.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub fixed: bool,
+    /// Total float in days of the project's minutes per day (leaves only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_float_days: Option<f64>,
+    /// No float: on the critical path (leaves only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub critical: Option<bool>,
 }
 
 /// `pso-schedule/1` (see `shared/formats/pso-project.md`).
@@ -841,6 +847,73 @@ pub fn schedule(project: &Project) -> Result<Schedule, ScheduleError> {
     }
 
     let end = finish.iter().copied().max().unwrap_or(start0);
+
+    // Backward pass: late dates against the project finish, in reverse order of the forward
+    // pass (a leaf before its predecessors, a summary before its children, which inherit its
+    // bounds). Links are read as in the forward pass, turned around.
+    let mut late_finish = vec![end; n];
+    let mut late_start = vec![Minute::MAX; n];
+    let mut float: Vec<Option<Minute>> = vec![None; n];
+    for &i in order.iter().rev() {
+        let node = &nodes[i];
+        if let Some(p) = node.parent {
+            late_finish[i] = late_finish[i].min(late_finish[p]);
+            late_start[i] = late_start[i].min(late_start[p]);
+        }
+        if !node.children.is_empty() {
+            continue;
+        }
+        let Some(cal) = node.spans.first().and_then(|sp| calendars.get(&sp.key)) else {
+            continue;
+        };
+        let elapsed = node.elapsed;
+        let span = if elapsed {
+            finish[i] - start[i]
+        } else {
+            cal.work_between(start[i], finish[i])
+        };
+        let back = |t: Minute, d: Minute| if elapsed { Some(t - d) } else { cal.sub(t, d) };
+        let fwd = |t: Minute, d: Minute| if elapsed { Some(t + d) } else { cal.add(t, d) };
+        let Some(mut ls) = back(late_finish[i], span) else {
+            continue;
+        };
+        let mut lf = late_finish[i];
+        if late_start[i] < ls {
+            ls = late_start[i];
+            lf = fwd(ls, span).unwrap_or(lf);
+        }
+        float[i] = Some(if elapsed {
+            ls - start[i]
+        } else {
+            cal.work_between(start[i], ls)
+        });
+        let mut a = Some(i);
+        while let Some(x) = a {
+            for l in &nodes[x].links {
+                let p = l.pred;
+                let base = match l.kind {
+                    LinkType::Fs | LinkType::Ss => ls,
+                    LinkType::Ff | LinkType::Sf => lf,
+                };
+                let t = match l.lag {
+                    Lag::Working(0) | Lag::Elapsed(0) => Some(base),
+                    Lag::Working(m) => cal.unshift(base, m),
+                    Lag::Elapsed(m) => Some(base - m),
+                    Lag::Percent(pct) => {
+                        let m = (nodes[p].duration as f64 * pct / 100.0).round() as Minute;
+                        cal.unshift(base, m)
+                    }
+                };
+                let Some(t) = t else { continue };
+                match l.kind {
+                    LinkType::Fs | LinkType::Ff => late_finish[p] = late_finish[p].min(t),
+                    LinkType::Ss | LinkType::Sf => late_start[p] = late_start[p].min(t),
+                }
+            }
+            a = nodes[x].parent;
+        }
+    }
+
     let project_cal = calendars
         .get(&CalKey {
             task: project_cal_uid,
@@ -865,6 +938,9 @@ pub fn schedule(project: &Project) -> Result<Schedule, ScheduleError> {
             finish: fmt_minute(finish[i]),
             group: !node.children.is_empty(),
             fixed: node.children.is_empty() && node.fixed.is_some(),
+            total_float_days: float[i]
+                .map(|f| (f as f64 / minutes_per_day as f64 * 1000.0).round() / 1000.0),
+            critical: float[i].map(|f| f <= 0),
         })
         .collect();
     Ok(Schedule {
