@@ -495,7 +495,7 @@ pub fn solve(inst: &Instance, opts: &Options) -> Result<Solution, RcpspError> {
         }
     }
 
-    let pop_size = if net.n <= 40 { 40 } else { 60 };
+    let pop_size = if net.n <= 40 { 40 } else { 100 };
     let mut pop: Vec<Individual> = Vec::with_capacity(2 * pop_size);
     let mut list = priority_list(&net, &lf);
     let ms = s.evaluate(&mut list);
