@@ -335,7 +335,7 @@ async fn seed_project(
             Work::Hours(h) => (None, Some(h), false),
             Work::Milestone => (None, None, true),
         };
-        Ok(TaskInput {
+        TaskInput {
             name: name.to_string(),
             parent_id: parent.map(str::to_string),
             position: None,
@@ -344,10 +344,10 @@ async fn seed_project(
             milestone,
         }
         .validate()
-        .with_context(|| format!("task {name}"))?)
+        .with_context(|| format!("task {name}"))
     };
     let summary = |name: &str, parent: Option<&str>| -> anyhow::Result<_> {
-        Ok(TaskInput {
+        TaskInput {
             name: name.to_string(),
             parent_id: parent.map(str::to_string),
             position: None,
@@ -356,7 +356,7 @@ async fn seed_project(
             milestone: false,
         }
         .validate()
-        .with_context(|| format!("summary task {name}"))?)
+        .with_context(|| format!("summary task {name}"))
     };
 
     let mut count = 0;

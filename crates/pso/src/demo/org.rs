@@ -458,7 +458,7 @@ pub const LOGINS: &[LoginSpec] = &[
         role: "standards",
         scope: "global",
         person: "Claire Fontaine",
-        password: "demo-standards-2026",
+        password: "demo-stds-2026",
     },
     LoginSpec {
         role: "pso",

@@ -1,5 +1,7 @@
 //! The twelve demo projects: hardware, software, R&D, migration and infrastructure, at every
-//! stage of the life cycle, with start dates from 2025 to 2027 (fixed, so every run is the same).
+//! stage of the life cycle, with start dates from 2025 to 2027. The dates are fixed (every run
+//! is the same) and chosen around a demo date of November 2026: closed and cancelled projects
+//! lie before it, active ones run across it, proposed ones start after it.
 
 use super::wbs::Nature;
 use pso_domain::model::ProjectStatus;
@@ -84,7 +86,7 @@ pub const PROJECTS: &[ProjectSpec] = &[
         manager: "Nicolas Roux",
         status: ProjectStatus::Active,
         priority: 750,
-        start: "2025-11-03",
+        start: "2026-03-02",
         nature: Nature::Software,
         items: &[
             ("OPC UA server", "embedded C"),
@@ -150,13 +152,13 @@ pub const PROJECTS: &[ProjectSpec] = &[
         name: "ERP-S4 — SAP S/4HANA migration",
         description: "Brownfield conversion of SAP ECC 6.0 to S/4HANA for the French and US \
                       entities: finance, controlling, procurement, sales and production. Three \
-                      mock loads before the cutover planned over a long weekend.",
+                      mock loads before the cutover, planned over the Easter 2027 weekend.",
         site: "GRE",
         unit: "DIG-ENT",
         manager: "Camille Durand",
         status: ProjectStatus::Active,
         priority: 950,
-        start: "2025-10-06",
+        start: "2026-02-02",
         nature: Nature::Migration,
         items: &[
             ("Finance (FI)", "SAP FI"),
@@ -164,8 +166,11 @@ pub const PROJECTS: &[ProjectSpec] = &[
             ("Procurement (MM)", "SAP MM"),
             ("Sales (SD)", "SAP SD"),
             ("Production (PP)", "SAP PP"),
+            ("Warehouse (EWM)", "SAP MM"),
+            ("Quality (QM)", "SAP PP"),
+            ("Treasury (TRM)", "SAP FI"),
         ],
-        size: 3,
+        size: 4,
         dev: "ABAP",
         field: "SAP FI",
         core: &["Léa Garnier", "Chloé Lambert", "Inès Mercier"],
@@ -226,7 +231,7 @@ pub const PROJECTS: &[ProjectSpec] = &[
         manager: "Michael Johnson",
         status: ProjectStatus::Active,
         priority: 850,
-        start: "2026-01-12",
+        start: "2026-05-04",
         nature: Nature::Infrastructure,
         items: &[
             ("Shared services", ""),

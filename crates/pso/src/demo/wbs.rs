@@ -285,26 +285,28 @@ fn hardware(b: &mut B, s: &Shape) -> Plan {
             b.d("Tooling quotes", 3.0, 5.0, "procurement"),
         ],
     ));
-    design.push(wp(
-        "Firmware bring-up",
-        Start::AfterGate,
-        vec![
-            b.h("Board support package", 120.0, 200.0, s.dev),
-            b.h(
-                "Bootloader and secure firmware update",
-                60.0,
-                120.0,
-                "firmware",
-            ),
-            b.h(
-                "Hardware abstraction layer unit tests",
-                40.0,
-                80.0,
-                "test automation",
-            )
-            .ff(3.0),
-        ],
-    ));
+    let mut firmware = vec![
+        b.h("Board support package", 120.0, 200.0, s.dev),
+        b.h(
+            "Bootloader and secure firmware update",
+            60.0,
+            120.0,
+            "firmware",
+        ),
+    ];
+    for item in s.items {
+        firmware.push(b.h(format!("{} driver", item.0), 24.0, 60.0, s.dev));
+    }
+    firmware.push(
+        b.h(
+            "Hardware abstraction layer unit tests",
+            40.0,
+            80.0,
+            "test automation",
+        )
+        .ff(3.0),
+    );
+    design.push(wp("Firmware bring-up", Start::AfterGate, firmware));
     phases.push(phase("Design", Some("G2 — Critical design review"), design));
     for (k, tag) in PROTO.iter().enumerate().take(s.size.clamp(1, 3)) {
         let mut wps = vec![wp(
@@ -337,7 +339,7 @@ fn hardware(b: &mut B, s: &Shape) -> Plan {
             20.0,
             "hardware testing",
         )];
-        for item in s.items.iter().take(2 + k) {
+        for item in s.items {
             tests.push(
                 b.d(
                     format!("{tag}: {} characterisation", item.0),
