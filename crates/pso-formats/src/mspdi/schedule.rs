@@ -336,6 +336,13 @@ impl<'a> CalendarBuilder<'a> {
     }
 }
 
+/// The engine's form of MSPDI calendar `uid`: its working week (inherited from its base calendar
+/// where it does not say otherwise) and every exception, recurring ones expanded day by day and
+/// work weeks as dated days. An unknown UID gives MS Project's standard week.
+pub fn calendar_spec(project: &Project, uid: i64) -> Result<CalendarSpec, ScheduleError> {
+    CalendarBuilder::new(project).spec(uid, 0)
+}
+
 fn apply_week_day(spec: &mut CalendarSpec, wd: &WeekDay) {
     match wd.day_type {
         Some(0) => {
