@@ -5,9 +5,11 @@
 //! - **Lossless.** Each element struct ([`Project`], [`Task`], [`Calendar`], …) has typed fields
 //!   for what PSO uses, `extra` for every other child element kept verbatim as XML, and `order`,
 //!   the order in which the children appeared. Writing a model that was read emits the children
-//!   in the same order with the same content, so MS Project and MPXJ see the same project; only
-//!   indentation and the spelling of numbers (`1.00` → `1`) and booleans (`true` → `1`) change.
-//!   Durations keep their original text.
+//!   in the same order with the same content, so MS Project and MPXJ see the same project. What
+//!   changes: indentation, the spelling of typed numbers (`1.00` → `1`) and booleans (`true` →
+//!   `1`), CDATA in typed values (written as escaped text), and comments between elements outside
+//!   untyped fragments (dropped). Durations keep their original text; untyped elements keep
+//!   theirs byte for byte. A typed field set in code goes to its schema place.
 //! - **Streaming.** The reader pulls events from any [`BufRead`] with `quick-xml`; no DOM and no
 //!   whole-file string is ever built, so memory grows with the model, not with the file.
 //! - **Safe.** A DOCTYPE that declares entities or refers to a DTD is refused before anything
