@@ -669,6 +669,18 @@ mod tests {
             assert_eq!(user.grants[0].role.as_str(), l.role);
             assert_eq!(user.grants[0].scope.to_string(), l.scope);
             assert!(pso_web::auth::verify_password(&l.password, &hash.unwrap()));
+            // Project-scoped logins are the manager or a member of the team of their project.
+            if let Some(code) = l.scope.strip_prefix("project:") {
+                let p = store.project_by_code(code).await.unwrap().unwrap();
+                let person = user.person_id.clone().unwrap();
+                let on_team = store
+                    .project_assignments(&p.id)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .any(|a| a.person_id == person);
+                assert!(p.manager_id == Some(person) || on_team, "{}", l.email);
+            }
             assert!(l.password.len() >= 10);
         }
 

@@ -66,7 +66,7 @@ pub const PROJECTS: &[ProjectSpec] = &[
         manager: "Tyler Brooks",
         status: ProjectStatus::Approved,
         priority: 700,
-        start: "2026-03-02",
+        start: "2027-02-01",
         nature: Nature::Hardware,
         items: &[("Power stage", "power electronics"), ("Control board", "")],
         size: 2,
@@ -151,14 +151,15 @@ pub const PROJECTS: &[ProjectSpec] = &[
         code: "ERP-S4",
         name: "ERP-S4 — SAP S/4HANA migration",
         description: "Brownfield conversion of SAP ECC 6.0 to S/4HANA for the French and US \
-                      entities: finance, controlling, procurement, sales and production. Three \
-                      mock loads before the cutover, planned over the Easter 2027 weekend.",
+                      entities: finance, controlling, procurement, sales, production, warehouse, \
+                      quality and treasury. Four mock loads before the cutover, planned for the \
+                      Easter 2027 weekend.",
         site: "GRE",
         unit: "DIG-ENT",
         manager: "Camille Durand",
         status: ProjectStatus::Active,
         priority: 950,
-        start: "2026-02-02",
+        start: "2026-06-01",
         nature: Nature::Migration,
         items: &[
             ("Finance (FI)", "SAP FI"),
@@ -209,7 +210,7 @@ pub const PROJECTS: &[ProjectSpec] = &[
         manager: "Amit Joshi",
         status: ProjectStatus::Approved,
         priority: 650,
-        start: "2026-04-06",
+        start: "2027-01-11",
         nature: Nature::Migration,
         items: &[
             ("Parts and BOMs", "PLM"),
@@ -304,7 +305,7 @@ pub const PROJECTS: &[ProjectSpec] = &[
         manager: "Jason Park",
         status: ProjectStatus::Active,
         priority: 500,
-        start: "2026-05-04",
+        start: "2026-07-06",
         nature: Nature::Research,
         items: &[
             ("Vibration anomaly detection", "machine learning"),
