@@ -153,7 +153,7 @@ pub const PROJECTS: &[ProjectSpec] = &[
         description: "Brownfield conversion of SAP ECC 6.0 to S/4HANA for the French and US \
                       entities: finance, controlling, procurement, sales, production, warehouse, \
                       quality and treasury. Four mock loads before the cutover, planned for the \
-                      Easter 2027 weekend.",
+                      first quarter of 2027.",
         site: "GRE",
         unit: "DIG-ENT",
         manager: "Camille Durand",
