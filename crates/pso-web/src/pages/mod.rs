@@ -136,6 +136,7 @@ impl Ctx {
             user_email: self.caller.user.email.clone(),
             csrf: self.caller.csrf_token().unwrap_or("").to_string(),
             is_admin: self.caller.principal.can_manage_users(),
+            may_import: self.caller.principal.may_create_projects(),
             nav,
             v: assets::version(),
         }
@@ -181,7 +182,10 @@ pub struct Chrome {
     pub user_email: String,
     pub csrf: String,
     pub is_admin: bool,
-    /// Which navigation entry is current.
+    /// May create projects (and so import them).
+    pub may_import: bool,
+    /// Which navigation entry is current: `portfolio`, `load`, `people`, `sites`, `units`,
+    /// `import`, `users`.
     pub nav: &'static str,
     /// Version of the assets (cache busting).
     pub v: &'static str,

@@ -9,6 +9,7 @@ use askama::Template;
 use axum::extract::{Form, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
+use pso_domain::access::ProjectAction;
 use pso_domain::model::{ProjectInput, ProjectStatus};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
@@ -49,6 +50,8 @@ struct PortfolioPage {
     sites: Vec<Opt>,
     units: Vec<Opt>,
     people: Vec<Opt>,
+    new_sites: Vec<Opt>,
+    new_units: Vec<Opt>,
     statuses: Vec<(&'static str, &'static str)>,
     list: String,
     can_create: bool,
@@ -75,6 +78,8 @@ pub struct Directory {
     pub site_codes: HashMap<String, String>,
     /// Short names of business units (without their parent).
     pub unit_names: HashMap<String, String>,
+    /// Codes of each business unit and of the units above it.
+    pub unit_codes: HashMap<String, Vec<String>>,
 }
 
 impl Directory {
@@ -119,7 +124,23 @@ impl Directory {
             })
             .collect();
         people_opts.sort_by(|a, b| a.label.cmp(&b.label));
+        let mut unit_codes: HashMap<String, Vec<String>> = HashMap::new();
+        for u in &units {
+            let mut codes = vec![u.code.clone()];
+            let mut cur = u.parent_id.clone();
+            while let Some(p) = cur.take() {
+                if codes.len() > units.len() {
+                    break;
+                }
+                if let Some(x) = units.iter().find(|x| x.id == p) {
+                    codes.push(x.code.clone());
+                    cur = x.parent_id.clone();
+                }
+            }
+            unit_codes.insert(u.id.clone(), codes);
+        }
         Ok(Directory {
+            unit_codes,
             unit_names: units
                 .iter()
                 .map(|u| (u.id.clone(), u.name.clone()))
@@ -217,7 +238,44 @@ async fn render(
         values: q.clone(),
         ..Default::default()
     };
+    // The "New project" form offers the sites and units where the caller may create projects
+    // (the service decides; this only spares choices that would be refused).
+    let manage = ctx.caller.principal.project_scope(ProjectAction::Manage);
+    let new_sites: Vec<Opt> = if manage.all || !manage.business_unit_codes.is_empty() {
+        dir.sites.clone()
+    } else {
+        dir.sites
+            .iter()
+            .filter(|o| {
+                dir.site_codes
+                    .get(&o.id)
+                    .is_some_and(|c| manage.site_codes.contains(c))
+            })
+            .cloned()
+            .collect()
+    };
+    let new_units: Vec<Opt> = if manage.all || !manage.site_codes.is_empty() {
+        dir.units.clone()
+    } else {
+        dir.units
+            .iter()
+            .filter(|o| {
+                dir.unit_codes
+                    .get(&o.id)
+                    .is_some_and(|c| c.iter().any(|c| manage.business_unit_codes.contains(c)))
+            })
+            .cloned()
+            .collect()
+    };
+    let mut form = form;
+    for (field, only) in [("site_id", &new_sites), ("business_unit_id", &new_units)] {
+        if let ([one], true) = (only.as_slice(), form.v(field).is_empty()) {
+            form.values.insert(field.into(), one.id.clone());
+        }
+    }
     let t = PortfolioPage {
+        new_sites,
+        new_units,
         chrome: ctx.chrome("Portfolio", "portfolio"),
         filters,
         sites: dir.sites.clone(),
