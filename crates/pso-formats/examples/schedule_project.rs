@@ -15,7 +15,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut opts = loaded.options;
     opts.schedules = match args.get(2) {
         Some(s) => s.parse()?,
-        None => (400_000 / loaded.input.tasks.len().max(1)).clamp(2, 64) as u32,
+        None => (250_000 / loaded.input.tasks.len().max(1)).clamp(2, 64) as u32,
     };
     let sched = pso_schedule::schedule(&loaded.input, &opts)?;
     let t2 = Instant::now();

@@ -63,7 +63,7 @@ fn psplib(file: &Path, schedules: u64, seed: u64) -> anyhow::Result<()> {
 /// Generated schedules for a leveling run: more for small projects, fewer for huge ones,
 /// so that the whole run stays well within a second for 10,000 tasks.
 fn leveling_budget(tasks: usize) -> u32 {
-    (400_000 / tasks.max(1)).clamp(2, 64) as u32
+    (250_000 / tasks.max(1)).clamp(2, 64) as u32
 }
 
 /// `pso schedule project FILE.json [--out FILE]`: pso-project/1 in, pso-schedule/1 out.
