@@ -348,6 +348,27 @@ impl FormState {
         self.v("version").trim().parse().ok()
     }
 
+    /// Adds the domain's validation errors of `body` to the errors found while reading the form,
+    /// so one answer names every field to correct (the service validates again on its own).
+    pub fn also_validate<T: serde::de::DeserializeOwned, N>(
+        &mut self,
+        body: &serde_json::Value,
+        validate: impl Fn(&T) -> Result<N, pso_domain::ValidationErrors>,
+    ) {
+        if self.errors.is_empty() {
+            return;
+        }
+        if let Ok(input) = serde_json::from_value::<T>(body.clone()) {
+            if let Err(v) = validate(&input) {
+                for e in v.0 {
+                    if self.err(&e.field).is_none() {
+                        self.errors.push(e);
+                    }
+                }
+            }
+        }
+    }
+
     /// The validation error as an [`ApiError`] (422) when fields failed before the service.
     pub fn precheck(&self) -> Result<(), ApiError> {
         if self.errors.is_empty() {

@@ -216,9 +216,11 @@ pub async fn create_person(
     if f.opt("site_id").is_none() {
         f.add("site_id", "choose the person's site");
     }
+    let body = person_json(&f);
+    f.also_validate(&body, PersonInput::validate);
     let r = match f.precheck() {
         Err(e) => Err(e),
-        Ok(()) => match parse_input::<PersonInput>(person_json(&f)) {
+        Ok(()) => match parse_input::<PersonInput>(body) {
             Ok(input) => svc.create_person(input).await,
             Err(e) => Err(e),
         },

@@ -363,6 +363,7 @@ pub async fn create_project(
             m.remove("manager_id");
         }
     }
+    f.also_validate(&body, ProjectInput::validate);
     let result = match f.precheck() {
         Err(e) => Err(e),
         Ok(()) => match parse_input::<ProjectInput>(body) {

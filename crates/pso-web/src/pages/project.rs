@@ -600,6 +600,7 @@ pub async fn add_task(
     let svc = Svc::new(&state, &ctx.caller);
     let mut f = FormState::new(&raw);
     let body = strip_nulls(task_json(&mut f, true));
+    f.also_validate(&body, TaskInput::validate);
     let r = match f.precheck() {
         Err(e) => Err(e),
         Ok(()) => match parse_input::<TaskInput>(body) {
