@@ -2,7 +2,7 @@
 //!
 //! Vantor Industries (fictional) makes industrial automation equipment and runs its own IT:
 //! two business units with two lines each, three sites (Grenoble, Chicago, Pune) with their
-//! time zones, currencies, working hours and real 2026–2027 public holidays, sixty people with
+//! time zones, currencies, working hours and real 2025–2027 public holidays, sixty people with
 //! skills, twelve projects of every nature and stage with a full WBS (phases, work packages,
 //! tasks, gate milestones, dependencies, assignments), and a login for every role.
 //!
@@ -557,7 +557,7 @@ mod tests {
             assert_eq!(distinct.len(), 3);
         }
         for s in &sites {
-            for year in ["2026-", "2027-"] {
+            for year in ["2025-", "2026-", "2027-"] {
                 let n = s
                     .holidays
                     .iter()
@@ -732,7 +732,7 @@ mod tests {
         let nth = |y: i32, m: u32, wd: Weekday, n: u8| {
             chrono::NaiveDate::from_weekday_of_month_opt(y, m, wd, n).unwrap()
         };
-        for y in [2026, 2027] {
+        for y in [2025, 2026, 2027] {
             let e = easter(y);
             has(&fr, e + Duration::days(1), "Lundi de Pâques");
             has(&fr, e + Duration::days(39), "Ascension");

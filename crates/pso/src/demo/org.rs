@@ -1,11 +1,11 @@
 //! The demo organisation: Vantor Industries, a fictional maker of industrial automation
 //! equipment with its own IT department, on three sites.
 //!
-//! Holidays are the real public holidays of 2026 and 2027 for each site: the eleven French
-//! public holidays (Grenoble), the US federal holidays on the day they are observed (Chicago),
-//! and the Maharashtra state government's list for Pune (national days, gazetted festivals and
-//! state holidays). Islamic festival dates of 2027 depend on the sighting of the moon and are
-//! marked tentative.
+//! Holidays are the real public holidays of 2025, 2026 and 2027 for each site (the demo's
+//! projects run over those years): the eleven French public holidays (Grenoble), the US federal
+//! holidays on the day they are observed (Chicago), and the Maharashtra state government's list
+//! for Pune (national days, gazetted festivals and state holidays). Islamic festival dates of
+//! 2027 depend on the sighting of the moon and are marked tentative.
 
 /// The fictional company; e-mails are `first.last@` [`DOMAIN`].
 pub const COMPANY: &str = "Vantor Industries";
@@ -34,6 +34,17 @@ pub const SITES: &[SiteSpec] = &[
         working_week: WEEK,
         working_hours: &[("09:00", "12:30"), ("13:30", "18:00")],
         holidays: &[
+            ("2025-01-01", "Jour de l'an"),
+            ("2025-04-21", "Lundi de Pâques"),
+            ("2025-05-01", "Fête du Travail"),
+            ("2025-05-08", "Victoire 1945"),
+            ("2025-05-29", "Ascension"),
+            ("2025-06-09", "Lundi de Pentecôte"),
+            ("2025-07-14", "Fête nationale"),
+            ("2025-08-15", "Assomption"),
+            ("2025-11-01", "Toussaint"),
+            ("2025-11-11", "Armistice 1918"),
+            ("2025-12-25", "Noël"),
             ("2026-01-01", "Jour de l'an"),
             ("2026-04-06", "Lundi de Pâques"),
             ("2026-05-01", "Fête du Travail"),
@@ -67,6 +78,17 @@ pub const SITES: &[SiteSpec] = &[
         working_week: WEEK,
         working_hours: &[("08:00", "12:00"), ("13:00", "17:00")],
         holidays: &[
+            ("2025-01-01", "New Year's Day"),
+            ("2025-01-20", "Martin Luther King Jr. Day"),
+            ("2025-02-17", "Washington's Birthday"),
+            ("2025-05-26", "Memorial Day"),
+            ("2025-06-19", "Juneteenth National Independence Day"),
+            ("2025-07-04", "Independence Day"),
+            ("2025-09-01", "Labor Day"),
+            ("2025-10-13", "Columbus Day"),
+            ("2025-11-11", "Veterans Day"),
+            ("2025-11-27", "Thanksgiving Day"),
+            ("2025-12-25", "Christmas Day"),
             ("2026-01-01", "New Year's Day"),
             ("2026-01-19", "Martin Luther King Jr. Day"),
             ("2026-02-16", "Washington's Birthday"),
@@ -104,6 +126,28 @@ pub const SITES: &[SiteSpec] = &[
         working_week: WEEK,
         working_hours: &[("09:30", "13:30"), ("14:15", "18:15")],
         holidays: &[
+            ("2025-01-26", "Republic Day"),
+            ("2025-02-19", "Chhatrapati Shivaji Maharaj Jayanti"),
+            ("2025-02-26", "Mahashivratri"),
+            ("2025-03-14", "Holi (Dhulivandan)"),
+            ("2025-03-30", "Gudi Padwa"),
+            ("2025-03-31", "Ramzan Id (Id-ul-Fitr)"),
+            ("2025-04-10", "Mahavir Jayanti"),
+            ("2025-04-14", "Dr. Babasaheb Ambedkar Jayanti"),
+            ("2025-04-18", "Good Friday"),
+            ("2025-05-01", "Maharashtra Day"),
+            ("2025-05-12", "Buddha Purnima"),
+            ("2025-06-07", "Bakri Id (Id-ul-Zuha)"),
+            ("2025-07-06", "Muharram"),
+            ("2025-08-15", "Independence Day / Parsi New Year"),
+            ("2025-08-16", "Janmashtami"),
+            ("2025-08-27", "Ganesh Chaturthi"),
+            ("2025-09-05", "Id-e-Milad"),
+            ("2025-10-02", "Mahatma Gandhi Jayanti / Dussehra"),
+            ("2025-10-20", "Diwali (Lakshmi Puja)"),
+            ("2025-10-22", "Diwali (Balipratipada)"),
+            ("2025-11-05", "Guru Nanak Jayanti"),
+            ("2025-12-25", "Christmas"),
             ("2026-01-26", "Republic Day"),
             ("2026-02-19", "Chhatrapati Shivaji Maharaj Jayanti"),
             ("2026-03-03", "Holi (Dhulivandan)"),
