@@ -486,6 +486,21 @@ async fn browser_plans_a_project() {
     assert_eq!(fx.store.all_tasks(&pid).await.unwrap().len(), 2);
     assert_eq!(fx.store.all_dependencies(&pid).await.unwrap().len(), 1);
 
+    // Reorder: the second task moves up, then down again (from its Edit panel).
+    b.click("#wbs tbody tr:nth-child(2) details > summary")
+        .await;
+    b.click("#wbs tbody tr:nth-child(2) form[action$='/up'] button")
+        .await;
+    b.wait_text("#wbs tbody tr:nth-child(1)", &["Build the rollout"])
+        .await;
+    b.click("#wbs tbody tr:nth-child(1) details > summary")
+        .await;
+    b.screenshot(shots.as_deref(), "04b-task-edit-panel").await;
+    b.click("#wbs tbody tr:nth-child(1) form[action$='/down'] button")
+        .await;
+    b.wait_text("#wbs tbody tr:nth-child(1)", &["Design the rollout"])
+        .await;
+
     // Indent the second task under the first.
     b.click("#wbs tbody tr:nth-child(2) form[action$='/indent'] button")
         .await;

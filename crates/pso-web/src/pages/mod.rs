@@ -56,6 +56,8 @@ pub fn router() -> Router<AppState> {
         .route("/tasks/{id}/indent", post(project::indent_task))
         .route("/tasks/{id}/outdent", post(project::outdent_task))
         .route("/tasks/{id}/delete", post(project::delete_task))
+        .route("/tasks/{id}/up", post(project::move_up))
+        .route("/tasks/{id}/down", post(project::move_down))
         .route(
             "/dependencies/{id}/delete",
             post(project::delete_dependency),

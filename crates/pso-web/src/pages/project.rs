@@ -50,6 +50,7 @@ pub struct WbsRow {
     pub effort: String,
     pub can_indent: bool,
     pub can_outdent: bool,
+    pub is_last: bool,
     /// Predecessors in MS Project's notation: `1.2, 3.1SS+2d`.
     pub preds: String,
     /// Assigned people (`Name`, or `Name 50%` below full time).
@@ -130,7 +131,7 @@ pub fn wbs_rows(tasks: &[Task]) -> Vec<WbsRow> {
     }
     let mut out = Vec::with_capacity(tasks.len());
     // Iterative depth-first walk (no recursion limit on deep plans).
-    type Frame<'t> = (&'t Task, String, usize, bool);
+    type Frame<'t> = (&'t Task, String, usize, bool, bool);
     fn push_children<'t>(
         children: &HashMap<Option<&str>, Vec<&'t Task>>,
         stack: &mut Vec<Frame<'t>>,
@@ -145,14 +146,14 @@ pub fn wbs_rows(tasks: &[Task]) -> Vec<WbsRow> {
                 } else {
                     format!("{prefix}.{}", i + 1)
                 };
-                stack.push((t, num, depth, i > 0));
+                stack.push((t, num, depth, i > 0, i + 1 == list.len()));
             }
         }
     }
     let mut stack: Vec<Frame> = Vec::new();
     push_children(&children, &mut stack, None, "", 0);
     let mut seen = std::collections::HashSet::new();
-    while let Some((t, wbs, depth, has_prev)) = stack.pop() {
+    while let Some((t, wbs, depth, has_prev, is_last)) = stack.pop() {
         if !seen.insert(t.id.as_str()) {
             continue;
         }
@@ -169,6 +170,7 @@ pub fn wbs_rows(tasks: &[Task]) -> Vec<WbsRow> {
             effort: t.effort_hours.map(num).unwrap_or_default(),
             can_indent: has_prev,
             can_outdent: depth > 0,
+            is_last,
             preds: String::new(),
             resources: String::new(),
             wbs: wbs.clone(),
@@ -709,6 +711,81 @@ pub async fn outdent_task(
         )
         .await?;
         Ok("Task outdented.")
+    }
+    .await
+    .map_err(|e| (e, Failed::Row));
+    after_change(&state, &ctx, &task.project_id, r).await
+}
+
+pub async fn move_up(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(raw): Form<RawForm>,
+) -> Response {
+    move_task(state, ctx, id, raw, true).await
+}
+
+pub async fn move_down(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(raw): Form<RawForm>,
+) -> Response {
+    move_task(state, ctx, id, raw, false).await
+}
+
+/// Moves a task before its previous sibling (or after its next one): the siblings are numbered
+/// 0, 1, 2, ... in the new order, changing only those whose position differs.
+async fn move_task(state: AppState, ctx: Ctx, id: String, raw: RawForm, up: bool) -> Response {
+    let svc = Svc::new(&state, &ctx.caller);
+    let task = match svc.task(&id, ProjectAction::Edit).await {
+        Ok(t) => t,
+        Err(e) => return ctx.error(e),
+    };
+    let f = FormState::new(&raw);
+    let r = async {
+        // Authorised above: the caller may edit this task's project.
+        let all = state.store.all_tasks(&task.project_id).await?;
+        let mut siblings: Vec<&Task> = all
+            .iter()
+            .filter(|t| t.parent_id == task.parent_id)
+            .collect();
+        let i = siblings.iter().position(|t| t.id == task.id).unwrap_or(0);
+        let j = if up {
+            i.checked_sub(1)
+        } else {
+            Some(i + 1).filter(|j| *j < siblings.len())
+        };
+        let Some(j) = j else {
+            return Err(ApiError::field(
+                "position",
+                "at_the_edge",
+                if up {
+                    "the task is already the first of its level"
+                } else {
+                    "the task is already the last of its level"
+                },
+            ));
+        };
+        siblings.swap(i, j);
+        for (n, t) in siblings.iter().enumerate() {
+            if t.position != n as i64 {
+                // The moved task is checked against the version the form was read at.
+                let version = if t.id == task.id {
+                    f.version()
+                } else {
+                    Some(t.version)
+                };
+                svc.update_task(&t.id, version, json!({ "position": n }))
+                    .await?;
+            }
+        }
+        Ok(if up {
+            "Task moved up."
+        } else {
+            "Task moved down."
+        })
     }
     .await
     .map_err(|e| (e, Failed::Row));
