@@ -63,97 +63,107 @@ pub fn wbs_order(tasks: &[Task]) -> Vec<(usize, &Task)> {
     out
 }
 
-impl Svc<'_> {
-    /// Everything the engine needs about these projects.
-    async fn plan_data(&self, projects: Vec<Project>) -> ApiResult<PlanData> {
-        let store = &self.state.store;
-        let sites: BTreeMap<String, pso_domain::model::Site> = store
-            .all_sites()
-            .await?
-            .into_iter()
-            .map(|s| (s.id.clone(), s))
-            .collect();
-        let mut plan = PlanData::default();
-        for p in projects {
-            let site = sites
-                .get(&p.site_id)
-                .cloned()
-                .ok_or_else(|| ApiError::internal("project without site"))?;
-            plan.tasks.extend(store.all_tasks(&p.id).await?);
-            plan.dependencies
-                .extend(store.all_dependencies(&p.id).await?);
-            plan.assignments
-                .extend(store.project_assignments(&p.id).await?);
-            plan.projects.push((p, site));
-        }
-        let mut people: Vec<String> = plan
-            .assignments
-            .iter()
-            .map(|a| a.person_id.clone())
-            .collect();
-        people.sort();
-        people.dedup();
-        for id in people {
-            if let Some(person) = store.get_person(&id).await? {
-                if let Some(site) = sites.get(&person.site_id) {
-                    plan.person_sites.insert(id, site.clone());
-                }
+/// Everything the engine needs about these projects.
+pub async fn plan_data(store: &pso_store::Store, projects: Vec<Project>) -> ApiResult<PlanData> {
+    let sites: BTreeMap<String, pso_domain::model::Site> = store
+        .all_sites()
+        .await?
+        .into_iter()
+        .map(|s| (s.id.clone(), s))
+        .collect();
+    let mut plan = PlanData::default();
+    for p in projects {
+        let site = sites
+            .get(&p.site_id)
+            .cloned()
+            .ok_or_else(|| ApiError::internal("project without site"))?;
+        plan.tasks.extend(store.all_tasks(&p.id).await?);
+        plan.dependencies
+            .extend(store.all_dependencies(&p.id).await?);
+        plan.assignments
+            .extend(store.project_assignments(&p.id).await?);
+        plan.projects.push((p, site));
+    }
+    let mut people: Vec<String> = plan
+        .assignments
+        .iter()
+        .map(|a| a.person_id.clone())
+        .collect();
+    people.sort();
+    people.dedup();
+    for id in people {
+        if let Some(person) = store.get_person(&id).await? {
+            if let Some(site) = sites.get(&person.site_id) {
+                plan.person_sites.insert(id, site.clone());
             }
         }
-        Ok(plan)
+    }
+    Ok(plan)
+}
+
+/// Schedules the projects together (they share people) and stores the result with what
+/// changed since the last run. Authorisation is the caller's (see [`Svc::schedule_projects`]);
+/// `pso demo` calls this directly.
+pub async fn schedule_and_store(
+    store: &pso_store::Store,
+    actor: &pso_store::Actor,
+    projects: Vec<Project>,
+) -> ApiResult<Vec<ProjectRun>> {
+    if projects.is_empty() {
+        return Ok(Vec::new());
+    }
+    let plan = plan_data(store, projects).await?;
+    let (rows, conflicts) = sched::run(&plan).map_err(|e| match e {
+        sched::PlanError::Engine(m) => ApiError::field("tasks", "cannot_schedule", m),
+        other => ApiError::field("project", "cannot_schedule", other.to_string()),
+    })?;
+    let names: BTreeMap<String, String> = plan
+        .tasks
+        .iter()
+        .map(|t| (t.id.clone(), t.name.clone()))
+        .collect();
+    let mut by_project: BTreeMap<String, Vec<TaskSchedule>> = BTreeMap::new();
+    for r in rows {
+        by_project.entry(r.project_id.clone()).or_default().push(r);
+    }
+    let mut batch = Vec::new();
+    let mut details = Vec::new();
+    for (p, _) in &plan.projects {
+        let new = by_project.remove(&p.id).unwrap_or_default();
+        let old = store.task_schedules(&p.id).await?;
+        let changes = sched::changes(&old, &new, &names);
+        let summary = json!({
+            "tasks": new.len(),
+            "changed": changes.len(),
+            "changes": changes,
+            "conflicts": conflicts,
+            "portfolio": plan.projects.len() > 1,
+        });
+        details.push((p.id.clone(), changes, conflicts.clone()));
+        batch.push((p.id.clone(), new, summary));
+    }
+    let runs = store.save_schedules(actor, &batch).await?;
+    Ok(runs
+        .into_iter()
+        .zip(details)
+        .map(|(run, (project_id, changes, conflicts))| ProjectRun {
+            project_id,
+            run,
+            changes,
+            conflicts,
+        })
+        .collect())
+}
+
+impl Svc<'_> {
+    async fn plan_data(&self, projects: Vec<Project>) -> ApiResult<PlanData> {
+        plan_data(&self.state.store, projects).await
     }
 
-    /// Schedules the projects together (they share people), stores the result.
+    /// Schedules the projects together and stores the result; the caller must already have
+    /// been authorised to edit each of them.
     pub async fn schedule_projects(&self, projects: Vec<Project>) -> ApiResult<Vec<ProjectRun>> {
-        if projects.is_empty() {
-            return Ok(Vec::new());
-        }
-        let plan = self.plan_data(projects).await?;
-        let (rows, conflicts) = sched::run(&plan).map_err(|e| match e {
-            sched::PlanError::Engine(m) => ApiError::field("tasks", "cannot_schedule", m),
-            other => ApiError::field("project", "cannot_schedule", other.to_string()),
-        })?;
-        let names: BTreeMap<String, String> = plan
-            .tasks
-            .iter()
-            .map(|t| (t.id.clone(), t.name.clone()))
-            .collect();
-        let mut by_project: BTreeMap<String, Vec<TaskSchedule>> = BTreeMap::new();
-        for r in rows {
-            by_project.entry(r.project_id.clone()).or_default().push(r);
-        }
-        let mut batch = Vec::new();
-        let mut details = Vec::new();
-        for (p, _) in &plan.projects {
-            let new = by_project.remove(&p.id).unwrap_or_default();
-            let old = self.state.store.task_schedules(&p.id).await?;
-            let changes = sched::changes(&old, &new, &names);
-            let project_conflicts: Vec<String> = conflicts.clone();
-            let summary = json!({
-                "tasks": new.len(),
-                "changed": changes.len(),
-                "changes": changes,
-                "conflicts": project_conflicts,
-                "portfolio": plan.projects.len() > 1,
-            });
-            details.push((p.id.clone(), changes, project_conflicts));
-            batch.push((p.id.clone(), new, summary));
-        }
-        let runs = self
-            .state
-            .store
-            .save_schedules(&self.caller.actor(), &batch)
-            .await?;
-        Ok(runs
-            .into_iter()
-            .zip(details)
-            .map(|(run, (project_id, changes, conflicts))| ProjectRun {
-                project_id,
-                run,
-                changes,
-                conflicts,
-            })
-            .collect())
+        schedule_and_store(&self.state.store, &self.caller.actor(), projects).await
     }
 
     /// Projects of the portfolio in the caller's scope for `action`, still open.
