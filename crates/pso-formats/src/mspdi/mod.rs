@@ -60,8 +60,8 @@ pub enum Error {
     /// Well-formed XML that is not an MSPDI document.
     #[error("not an MS Project XML file: the root element is <{0}>, not <Project>")]
     NotMspdi(String),
-    /// Reading or writing failed.
-    #[error("{path}: {source}")]
+    /// Reading or writing failed (the cause is the error's source).
+    #[error("I/O error on {path}")]
     Io {
         /// The file.
         path: PathBuf,
