@@ -266,7 +266,26 @@ async fn plan_partial(
             .map(|r| format!("{} {}", r.wbs, r.name))
             .unwrap_or_else(|| id.to_string())
     };
-    let mut deps: Vec<DepRow> = deps
+    // In WBS order of the predecessor, then of the successor.
+    let order: HashMap<&str, usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
+    let mut deps: Vec<&pso_domain::model::Dependency> = deps.iter().collect();
+    deps.sort_by_key(|d| {
+        (
+            order
+                .get(d.predecessor_id.as_str())
+                .copied()
+                .unwrap_or(usize::MAX),
+            order
+                .get(d.successor_id.as_str())
+                .copied()
+                .unwrap_or(usize::MAX),
+        )
+    });
+    let deps: Vec<DepRow> = deps
         .iter()
         .map(|d| DepRow {
             id: d.id.clone(),
@@ -283,7 +302,6 @@ async fn plan_partial(
             },
         })
         .collect();
-    deps.sort_by(|a, b| a.predecessor.cmp(&b.predecessor));
     let mut df = ps.df;
     if !ps.cycle.is_empty() {
         let mut names: Vec<String> = ps
