@@ -766,6 +766,21 @@ pub fn schedule(input: &Input, opts: &Options) -> Result<Schedule, ScheduleError
         let lft: Vec<i64> = clf.iter().map(|&t| lc.work_at(t)).collect();
         let est: Vec<i64> = best.start.iter().map(|&t| lc.work_at(t)).collect();
         let budget = opts.schedules.max(1);
+        // Resource bound: no schedule ends before every resource has done its load.
+        let mut load = vec![0 as Minute; input.resources.len()];
+        for node in &net.nodes {
+            for &r in &node.res {
+                load[r] += node.dur;
+            }
+        }
+        let mut bound = best.makespan;
+        for (r, &l) in load.iter().enumerate() {
+            let cap = Minute::from(net.caps[r].max(1));
+            let cal = &net.cals[input.resources[r].calendar.unwrap_or(input.calendar)];
+            if let Some(t) = cal.add(input.start, (l + cap - 1) / cap) {
+                bound = bound.max(t);
+            }
+        }
         let mut rng = Rng::new(opts.seed);
         let mut cur = Pass::new(n);
         let mut best_l: Option<Pass> = None;
@@ -792,8 +807,8 @@ pub fn schedule(input: &Input, opts: &Options) -> Result<Schedule, ScheduleError
                 let old = best_l.replace(cur);
                 cur = old.unwrap_or_else(|| Pass::new(n));
             }
-            // The critical-path finish is a lower bound: nothing to gain beyond it.
-            if best_l.as_ref().is_some_and(|b| b.makespan <= best.makespan) {
+            // Critical path and resource loads bound the finish: nothing to gain beyond.
+            if best_l.as_ref().is_some_and(|b| b.makespan <= bound) {
                 break;
             }
         }
