@@ -741,7 +741,19 @@ impl<'a> Net<'a> {
     }
 }
 
-/// Schedule `input`: see the module documentation of [`crate::engine`].
+/// Schedule `input`: critical path, then (when `opts.level`) resource leveling, float
+/// and an explanation for every task.
+///
+/// Leveling runs the serial schedule generation scheme over priority-rule orders
+/// (project priority strict; then latest start, latest finish, earliest start of the
+/// critical-path pass, each biased by task priority) and then randomised latest-start
+/// orders from `opts.seed`, keeping the shortest schedule, for at most `opts.schedules`
+/// schedules and stopping early at the lower bound (critical-path finish, resource
+/// loads). Dependencies on groups go through zero-length gates: a group's predecessors
+/// hold back every leaf below it, a group's successors wait for its last leaf.
+///
+/// Errors are input mistakes ([`ScheduleError`]); missed date constraints and resources
+/// without units do not stop the run and are listed in [`Schedule::conflicts`].
 pub fn schedule(input: &Input, opts: &Options) -> Result<Schedule, ScheduleError> {
     let mut net = Net::build(input)?;
     for node in &mut net.nodes {
