@@ -84,7 +84,8 @@ pub enum Constraint {
     /// As soon as possible.
     #[default]
     Asap,
-    /// As late as possible without delaying a successor or the finish.
+    /// As late as possible without delaying a successor or the finish. Applied to tasks
+    /// without resources; a task that uses resources keeps the date leveling gave it.
     Alap,
     /// Start no earlier than.
     Snet(Minute),
