@@ -68,6 +68,13 @@ pub fn parse(text: &str) -> Result<Instance, PsplibError> {
     let lines: Vec<&str> = text.lines().collect();
     let n = count_after_colon(&lines, find(&lines, "jobs (incl. supersource/sink")?)?;
     let k = count_after_colon(&lines, find(&lines, "- renewable")?)?;
+    // Every job has a line in two sections: a count beyond the file is a lie.
+    if n == 0 || n > lines.len() || k > 1000 {
+        return Err(PsplibError::BadLine {
+            line: find(&lines, "jobs (incl. supersource/sink")? + 1,
+            message: format!("{n} jobs and {k} resources do not fit this file"),
+        });
+    }
     let bad = |i: usize, m: &str| PsplibError::BadLine {
         line: i + 1,
         message: m.to_string(),

@@ -88,4 +88,6 @@ fn malformed_text_is_an_error() {
     assert!(psplib::parse("nothing here").is_err());
     let text = "jobs (incl. supersource/sink ):  3\n  - renewable  :  1 R\nPRECEDENCE RELATIONS:\njobnr.\n   1  1  1  x\n";
     assert!(psplib::parse(text).is_err());
+    let huge = "jobs (incl. supersource/sink ):  999999999999\n  - renewable  :  1 R\n";
+    assert!(psplib::parse(huge).is_err());
 }
