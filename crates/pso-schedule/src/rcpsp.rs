@@ -84,6 +84,9 @@ pub enum RcpspError {
     /// The precedence graph has a cycle; the jobs on it, in order.
     #[error("precedence cycle through jobs {0:?}")]
     Cycle(Vec<usize>),
+    /// The sum of durations times the resources is beyond the discrete profile's size.
+    #[error("durations summing to {0} over {1} resources are too large for a time-indexed profile")]
+    TooLarge(usize, usize),
     /// A job needs more of a resource than exists.
     #[error("job {job} needs {demand} of resource {resource}, capacity is {capacity}")]
     OverCapacity {
@@ -97,6 +100,9 @@ pub enum RcpspError {
         capacity: u32,
     },
 }
+
+/// Largest time-indexed resource profile (counters) a solve may allocate: 256 MiB.
+const MAX_PROFILE: usize = 1 << 26;
 
 /// Validated instance with the derived data every pass needs.
 struct Net {
@@ -177,6 +183,10 @@ fn validate(inst: &Instance) -> Result<Net, RcpspError> {
         req.push(r);
     }
     let horizon = inst.durations.iter().map(|&d| d as usize).sum::<usize>() + 1;
+    // The discrete profile holds horizon × resources counters; refuse what cannot fit.
+    if horizon.saturating_mul(k.max(1)) > MAX_PROFILE {
+        return Err(RcpspError::TooLarge(horizon, k));
+    }
     let net = Net {
         n,
         k,
@@ -686,6 +696,13 @@ mod tests {
             capacities: vec![],
         };
         assert_eq!(solve(&empty, &Options::default()), Err(RcpspError::Empty));
+        let mut inst = small();
+        inst.durations[1] = u32::MAX;
+        inst.durations[2] = u32::MAX;
+        assert!(matches!(
+            solve(&inst, &Options::default()),
+            Err(RcpspError::TooLarge(..))
+        ));
     }
 
     #[test]
