@@ -546,6 +546,10 @@ pub fn solve(inst: &Instance, opts: &Options) -> Result<Solution, RcpspError> {
             }
             i += 2;
         }
+        if children.is_empty() {
+            // Fewer than two distinct individuals: no pair to cross, nothing left to try.
+            break;
+        }
         pop.extend(children);
         // Elitist survival: the best `pop_size` distinct makespan/list pairs.
         pop.sort_by_key(|ind| ind.makespan);
