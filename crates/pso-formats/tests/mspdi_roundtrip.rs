@@ -239,3 +239,14 @@ fn a_field_set_on_a_read_model_goes_to_its_schema_place() {
     let back = mspdi::from_str(&text).unwrap();
     assert_eq!(back.project.tasks[0].notes.as_deref(), Some("added"));
 }
+
+#[test]
+fn a_prefixed_document_is_written_in_the_mspdi_namespace() {
+    let input = r#"<ns0:Project xmlns:ns0="http://schemas.microsoft.com/project"><ns0:Name>P</ns0:Name><ns0:Odd>1</ns0:Odd></ns0:Project>"#;
+    let doc = mspdi::from_str(input).unwrap();
+    assert_eq!(doc.project.name.as_deref(), Some("P"));
+    let text = mspdi::to_string(&doc);
+    assert!(text.contains(r#"<Project xmlns:ns0="http://schemas.microsoft.com/project" xmlns="http://schemas.microsoft.com/project">"#), "{text}");
+    assert!(text.contains("<ns0:Odd>1</ns0:Odd>"));
+    assert_eq!(mspdi::from_str(&text).unwrap(), doc);
+}

@@ -111,7 +111,19 @@ pub fn read<R: BufRead>(input: R) -> Result<Document, Error> {
                         String::from_utf8_lossy(p.name()).into_owned(),
                     ));
                 }
-                let root_attributes = String::from_utf8_lossy(p.attributes()).into_owned();
+                let mut root_attributes = String::from_utf8_lossy(p.attributes()).into_owned();
+                // `<ns0:Project xmlns:ns0="...">`: typed elements are written without a prefix,
+                // so they need the MSPDI namespace as the default one.
+                let prefixed = p.name().contains(&b':');
+                let has_default = root_attributes
+                    .split_whitespace()
+                    .any(|a| a.starts_with("xmlns="));
+                if prefixed && !has_default {
+                    if !root_attributes.is_empty() {
+                        root_attributes.push(' ');
+                    }
+                    root_attributes.push_str(&format!("xmlns=\"{NAMESPACE}\""));
+                }
                 let project: Project = xml::read_element(&mut p)?;
                 doc = Some(Document {
                     root_attributes,
