@@ -159,6 +159,28 @@ pub async fn seed(store: &Store) -> anyhow::Result<Vec<DemoLogin>> {
         deps += d;
         assignments += a;
     }
+    // Each project scheduled on its own, as its manager would: the Gantt charts are filled, and
+    // people shared between projects show up as over-allocations in the resource load view,
+    // with the engine's proposals. Projects past approval get the baseline they were approved on.
+    eprintln!("demo: scheduling the projects and saving their baselines …");
+    for spec in PROJECTS {
+        let Some(project) = store.project_by_code(spec.code).await? else {
+            continue;
+        };
+        if project.status == pso_domain::model::ProjectStatus::Cancelled {
+            continue;
+        }
+        let status = project.status;
+        pso_web::schedule::schedule_and_store(store, &actor, vec![project.clone()])
+            .await
+            .map_err(|e| anyhow!("cannot schedule demo project {}: {}", spec.code, e.detail))?;
+        if !matches!(status, pso_domain::model::ProjectStatus::Proposed) {
+            store
+                .create_baseline(&actor, &project.id, "Approved plan")
+                .await
+                .with_context(|| format!("baseline of demo project {}", spec.code))?;
+        }
+    }
     eprintln!(
         "demo: {} sites, {} business units, {} people, {} users, {} projects, {tasks} tasks, \
          {deps} dependencies, {assignments} assignments in {:.1} s",
