@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
-pub const WAIT: Duration = Duration::from_secs(20);
+pub const WAIT: Duration = Duration::from_secs(30);
 
 fn which(names: &[&str]) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
@@ -72,7 +72,9 @@ impl Session {
             if std::env::var("CI").as_deref() == Ok("true") {
                 panic!("{msg}");
             }
-            eprintln!("SKIPPED {msg}");
+            // Straight to stderr: the test harness would swallow eprintln! of a passing test.
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "SKIPPED {msg}");
             return None;
         };
         let port = free_port();
