@@ -13,6 +13,7 @@
 //! `busy_timeout` instead of failing with `SQLITE_BUSY` on a read-to-write upgrade.
 
 mod auth;
+pub mod interchange;
 mod org;
 mod plan;
 mod schedule;

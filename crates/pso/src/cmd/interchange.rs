@@ -1,7 +1,16 @@
 //! `pso import mspdi` and `pso export mspdi`: MS Project XML in and out of the database.
+//!
+//! Both run the same code as the web import and download (`pso_web::interchange`), as the
+//! local administrator (`cli` in the audit trail): whoever can run the binary on the database
+//! owns it.
 
 use super::server::DbOpts;
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use pso_store::Actor;
+use pso_web::interchange::{self, ImportOptions, Stage};
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 /// `pso import ...`
 #[derive(Debug, clap::Subcommand)]
@@ -13,12 +22,22 @@ pub enum ImportCmd {
         db: DbOpts,
         /// The MSPDI file.
         file: PathBuf,
-        /// Site of the new project (its code); the file's calendar is mapped onto it.
+        /// Site of the new project (its code); the file's calendar is mapped onto it
+        /// (default: the only site).
         #[arg(long)]
         site: Option<String>,
         /// Code of the new project (default: derived from the file).
         #[arg(long)]
         code: Option<String>,
+        /// Business unit of the new project (its code; default: the only one).
+        #[arg(long)]
+        business_unit: Option<String>,
+        /// Create people (on the project's site) for resources that match nobody.
+        #[arg(long)]
+        create_people: bool,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
     },
 }
 
@@ -36,14 +55,172 @@ pub enum ExportCmd {
     },
 }
 
+/// The one item with `code`, or the only item when no code is given.
+fn pick<T>(
+    items: Vec<T>,
+    code: Option<&str>,
+    what: &str,
+    flag: &str,
+    code_of: impl Fn(&T) -> &str,
+) -> anyhow::Result<T> {
+    match code {
+        Some(c) => {
+            let known: Vec<String> = items.iter().map(|i| code_of(i).to_string()).collect();
+            items
+                .into_iter()
+                .find(|i| code_of(i).eq_ignore_ascii_case(c.trim()))
+                .with_context(|| format!("no {what} with code {c} (known: {})", known.join(", ")))
+        }
+        None if items.len() == 1 => items
+            .into_iter()
+            .next()
+            .with_context(|| format!("no {what}")),
+        None => {
+            let known: Vec<String> = items.iter().map(|i| code_of(i).to_string()).collect();
+            anyhow::bail!(
+                "choose the {what} with {flag} CODE (known: {})",
+                if known.is_empty() {
+                    "none yet".to_string()
+                } else {
+                    known.join(", ")
+                }
+            )
+        }
+    }
+}
+
 pub async fn import(cmd: ImportCmd) -> anyhow::Result<()> {
     match cmd {
-        ImportCmd::Mspdi { .. } => anyhow::bail!("not implemented yet"),
+        ImportCmd::Mspdi {
+            db,
+            file,
+            site,
+            code,
+            business_unit,
+            create_people,
+            quiet,
+        } => {
+            let store = db.open().await?;
+            let site = pick(
+                store.all_sites().await?,
+                site.as_deref(),
+                "site",
+                "--site",
+                |s| s.code.as_str(),
+            )?;
+            let bu = pick(
+                store.all_business_units().await?,
+                business_unit.as_deref(),
+                "business unit",
+                "--business-unit",
+                |b| b.code.as_str(),
+            )?;
+            let bar = if quiet {
+                ProgressBar::hidden()
+            } else {
+                ProgressBar::new(100)
+            };
+            bar.set_style(
+                ProgressStyle::with_template("{msg:10} [{bar:40}] {percent:>3}% {elapsed}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            bar.set_message("reading");
+            let bytes = tokio::fs::read(&file)
+                .await
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let opts = ImportOptions {
+                site_id: site.id.clone(),
+                business_unit_id: bu.id.clone(),
+                code,
+                create_people,
+                file_name: file
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "import.xml".into()),
+            };
+            let last = Mutex::new(None::<Stage>);
+            let progress = |stage: Stage, done: usize, total: usize| {
+                if let Ok(mut l) = last.lock() {
+                    if *l != Some(stage) {
+                        *l = Some(stage);
+                        bar.set_message(match stage {
+                            Stage::Reading => "reading",
+                            Stage::Mapping => "mapping",
+                            Stage::Writing => "writing",
+                        });
+                    }
+                }
+                // Reading is the first 40 %, mapping the next 10 %, writing the rest.
+                let frac = if total == 0 {
+                    1.0
+                } else {
+                    done as f64 / total as f64
+                };
+                let pos = match stage {
+                    Stage::Reading => 40.0 * frac,
+                    Stage::Mapping => 40.0 + 10.0 * frac,
+                    Stage::Writing => 50.0 + 50.0 * frac,
+                };
+                bar.set_position(pos.round() as u64);
+            };
+            let started = std::time::Instant::now();
+            let result =
+                interchange::import_bytes(&store, &Actor::system("cli"), bytes, &opts, &progress)
+                    .await;
+            bar.finish_and_clear();
+            let (project, report) = result.map_err(|e| {
+                let fields: Vec<String> = e.errors.iter().map(|f| f.message.clone()).collect();
+                anyhow::anyhow!(
+                    "import failed, nothing was written: {}",
+                    if fields.is_empty() {
+                        e.detail
+                    } else {
+                        fields.join("; ")
+                    }
+                )
+            })?;
+            println!(
+                "Imported {} as project {} ({}) on site {} in {:.2} s",
+                file.display(),
+                project.code,
+                project.id,
+                site.code,
+                started.elapsed().as_secs_f64()
+            );
+            for l in report.lines() {
+                println!("{l}");
+            }
+            store.close().await;
+            Ok(())
+        }
     }
 }
 
 pub async fn export(cmd: ExportCmd) -> anyhow::Result<()> {
     match cmd {
-        ExportCmd::Mspdi { .. } => anyhow::bail!("not implemented yet"),
+        ExportCmd::Mspdi { db, project, out } => {
+            let store = db.open().await?;
+            let p = store
+                .project_by_code(&project)
+                .await?
+                .with_context(|| format!("no project with code {project}"))?;
+            let doc = interchange::export_document(&store, &p)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot export {}: {}", p.code, e.detail))?;
+            let path = out.clone();
+            tokio::task::spawn_blocking(move || pso_formats::mspdi::write_file(&doc, &path))
+                .await
+                .context("the writer stopped")?
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            println!(
+                "Exported project {} ({} tasks) to {}",
+                p.code,
+                store.all_tasks(&p.id).await?.len(),
+                out.display()
+            );
+            store.close().await;
+            Ok(())
+        }
     }
 }
