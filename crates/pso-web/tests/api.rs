@@ -1454,12 +1454,63 @@ async fn sessions_login_csrf_logout(app: TestApp) {
     .expect(200);
     assert_ne!(me2.json["csrf_token"], json!(csrf));
 
+    // Plain forms carry the CSRF token as a field: logging out the second session that way.
+    let csrf2 = me2.json["csrf_token"].as_str().unwrap().to_string();
+    send(
+        app.anon(Method::POST, "/logout")
+            .header("cookie", format!("pso_session={sid2}"))
+            .form(&[("csrf_token", csrf.as_str())]),
+    )
+    .await
+    .problem(403, "csrf_failed");
+    send(
+        app.anon(Method::POST, "/logout")
+            .header("cookie", format!("pso_session={sid2}"))
+            .form(&[("csrf_token", csrf2.as_str())]),
+    )
+    .await
+    .expect(303);
+    send(
+        app.anon(Method::GET, "/api/v1/me")
+            .header("cookie", format!("pso_session={sid2}")),
+    )
+    .await
+    .problem(401, "unauthorized");
+
     // A wrong password sets no cookie.
     let bad = login(&app, "sam@test.example", "wrong password!").await;
     assert_eq!(bad.status, 401, "{}", bad.text);
     assert!(bad.header("set-cookie").is_none());
     let nobody = login(&app, "nobody@test.example", password).await;
     assert_eq!(nobody.status, 401);
+}
+
+/// Behind TLS the session cookie is marked Secure (and still HttpOnly, SameSite).
+#[tokio::test]
+async fn secure_cookies_when_configured() {
+    let app = common::spawn_app_with(
+        common::Backend::Sqlite,
+        pso_web::WebConfig {
+            secure_cookies: true,
+        },
+    )
+    .await;
+    let password = "correct horse battery";
+    app.user_with_password("sec@test.example", &[("member", "global")], password)
+        .await;
+    let r = login(&app, "sec@test.example", password).await.expect(303);
+    session_of(&r);
+    let set = r.header("set-cookie").unwrap();
+    assert!(set.contains("; Secure"), "{set}");
+    // The default (plain HTTP, as in every other test) is not Secure.
+    let plain = common::spawn_app(common::Backend::Sqlite).await;
+    plain
+        .user_with_password("sec@test.example", &[("member", "global")], password)
+        .await;
+    let r = login(&plain, "sec@test.example", password)
+        .await
+        .expect(303);
+    assert!(!r.header("set-cookie").unwrap().contains("Secure"));
 }
 
 async fn login_throttling(app: TestApp) {

@@ -112,6 +112,7 @@ pub struct TestApp {
     /// API token of a global admin.
     pub admin_token: String,
     pub admin: User,
+    config: WebConfig,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
     // Last, so the database is dropped after the server and store are gone.
@@ -131,12 +132,13 @@ fn client() -> reqwest::Client {
 
 async fn start_server(
     store: Store,
+    config: WebConfig,
 ) -> (String, oneshot::Sender<()>, JoinHandle<std::io::Result<()>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("addr"));
-    let state = AppState::new(store, WebConfig::default()).expect("state");
+    let state = AppState::new(store, config).expect("state");
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(pso_web::serve(listener, state, async move {
         let _ = rx.await;
@@ -146,6 +148,11 @@ async fn start_server(
 
 /// Starts the server on a fresh database of the given backend, with an admin and their token.
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, WebConfig::default()).await
+}
+
+/// [`spawn_app`] with web settings of the test's choosing.
+pub async fn spawn_app_with(backend: Backend, config: WebConfig) -> TestApp {
     let (database_url, db) = match backend {
         Backend::Sqlite => {
             let dir = std::env::temp_dir().join(format!("pso-test-{}", random_suffix()));
@@ -193,8 +200,9 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     let (admin_token, _) = pso_web::auth::issue_token(&store, &admin.id, "test")
         .await
         .expect("token");
-    let (address, tx, server) = start_server(store.clone()).await;
+    let (address, tx, server) = start_server(store.clone(), config.clone()).await;
     TestApp {
+        config,
         backend,
         address,
         database_url,
@@ -530,7 +538,7 @@ impl TestApp {
         self.store.close().await;
         let store = Store::connect(&self.database_url).await.expect("reconnect");
         store.migrate().await.expect("migrate again");
-        let (address, tx, server) = start_server(store.clone()).await;
+        let (address, tx, server) = start_server(store.clone(), self.config.clone()).await;
         self.store = store;
         self.address = address;
         self.shutdown = Some(tx);
