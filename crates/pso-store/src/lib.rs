@@ -240,6 +240,17 @@ impl Store {
     }
 }
 
+/// A `LIKE ... ESCAPE '\'` pattern matching `q` anywhere, lower-cased, with `%`, `_` and `\`
+/// taken as text rather than wildcards.
+pub(crate) fn contains_pattern(q: &str) -> String {
+    let escaped = q
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 /// Hides the password of a database URL in messages.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {

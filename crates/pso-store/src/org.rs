@@ -396,10 +396,11 @@ impl Store {
         limit: i64,
         cursor: Option<&str>,
     ) -> Result<Page<Person>> {
-        let pattern = q.map(|q| format!("%{}%", q.to_lowercase()));
+        let pattern = q.map(crate::contains_pattern);
         let rows = sqlx::query(
             "SELECT * FROM people WHERE id > $1 AND ($2 = '' OR site_id = $2) \
-             AND ($3 = '' OR LOWER(name) LIKE $3 OR LOWER(COALESCE(email, '')) LIKE $3) \
+             AND ($3 = '' OR LOWER(name) LIKE $3 ESCAPE '\\' \
+             OR LOWER(COALESCE(email, '')) LIKE $3 ESCAPE '\\') \
              ORDER BY id LIMIT $4",
         )
         .bind(cursor.unwrap_or(""))

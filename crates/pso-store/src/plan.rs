@@ -310,9 +310,9 @@ impl Store {
             sql.push_str(&format!(" AND status = {p}"));
         }
         if let Some(q) = filter.q.as_deref().filter(|q| !q.trim().is_empty()) {
-            let p = push(&mut sql, format!("%{}%", q.trim().to_lowercase()));
+            let p = push(&mut sql, crate::contains_pattern(q.trim()));
             sql.push_str(&format!(
-                " AND (LOWER(code) LIKE {p} OR LOWER(name) LIKE {p})"
+                " AND (LOWER(code) LIKE {p} ESCAPE '\\' OR LOWER(name) LIKE {p} ESCAPE '\\')"
             ));
         }
         sql.push_str(&format!(" ORDER BY id LIMIT {}", limit + 1));
