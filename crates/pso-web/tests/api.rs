@@ -1345,6 +1345,140 @@ async fn deleting_what_is_in_use(app: TestApp) {
     app.delete(&path, &etag).await.expect(204);
 }
 
+/// People are managed by admins everywhere and by a site's PSO on that site only; a disabled
+/// user's token stops working; tokens are the owner's business.
+async fn people_tokens_and_disabled_users(app: TestApp) {
+    let org = app.org().await;
+    let (pso_user, pso) = app
+        .user_with("pso@test.example", &[("pso", "site:PAR")])
+        .await;
+    let here = app
+        .post_as(
+            &pso,
+            "/api/v1/people",
+            json!({"name": "Paris hire", "site_id": org.paris}),
+        )
+        .await
+        .expect(201);
+    app.post_as(
+        &pso,
+        "/api/v1/people",
+        json!({"name": "Chicago hire", "site_id": org.chicago}),
+    )
+    .await
+    .problem(403, "forbidden");
+    app.patch_as(
+        &pso,
+        &format!("/api/v1/people/{}", here.id()),
+        &here.etag(),
+        json!({"site_id": org.chicago}),
+    )
+    .await
+    .problem(403, "forbidden");
+    let (_, member) = app
+        .user_with("member@test.example", &[("member", "site:PAR")])
+        .await;
+    app.patch_as(
+        &member,
+        &format!("/api/v1/people/{}", here.id()),
+        &here.etag(),
+        json!({"name": "Renamed"}),
+    )
+    .await
+    .problem(403, "forbidden");
+    assert_eq!(
+        app.get(&format!("/api/v1/people/{}", here.id()))
+            .await
+            .expect(200)
+            .json["version"],
+        json!(1)
+    );
+
+    // Tokens: made once (the secret is shown once), listed without secrets, not revocable by
+    // someone else.
+    let made = app
+        .post_as(&pso, "/api/v1/tokens", json!({"label": "laptop"}))
+        .await
+        .expect(201);
+    let secret = made.json["token"].as_str().unwrap().to_string();
+    app.get_as(&secret, "/api/v1/me").await.expect(200);
+    let listed = app.get_as(&pso, "/api/v1/tokens").await.expect(200);
+    assert_eq!(listed.items().len(), 2);
+    assert!(!listed.text.contains(&secret));
+    let tid = made.json["id"].as_str().unwrap();
+    send(app.with(&member, Method::DELETE, &format!("/api/v1/tokens/{tid}")))
+        .await
+        .problem(404, "not_found");
+    app.get_as(&secret, "/api/v1/me").await.expect(200);
+
+    // Disabling the user ends every token at once.
+    let u = app
+        .get(&format!("/api/v1/users/{}", pso_user.id))
+        .await
+        .expect(200);
+    app.patch(
+        &format!("/api/v1/users/{}", pso_user.id),
+        &u.etag(),
+        json!({"disabled": true}),
+    )
+    .await
+    .expect(200);
+    app.get_as(&pso, "/api/v1/me")
+        .await
+        .problem(401, "unauthorized");
+    app.get_as(&secret, "/api/v1/projects")
+        .await
+        .problem(401, "unauthorized");
+}
+
+/// `q` is a search for the text as typed: `%` and `_` are not wildcards.
+async fn search_treats_wildcards_as_text(app: TestApp) {
+    let org = app.org().await;
+    app.project("A_B", &org.paris, &org.bu).await;
+    app.project("AXB", &org.paris, &org.bu).await;
+    let codes = |r: Resp| -> Vec<String> {
+        r.items()
+            .iter()
+            .map(|p| p["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        codes(app.get("/api/v1/projects?q=a_b").await.expect(200)),
+        ["A_B"]
+    );
+    assert!(codes(app.get("/api/v1/projects?q=%25").await.expect(200)).is_empty());
+    // The people directory's search too.
+    app.post(
+        "/api/v1/people",
+        json!({"name": "Jean_Luc", "site_id": org.paris}),
+    )
+    .await
+    .expect(201);
+    app.post(
+        "/api/v1/people",
+        json!({"name": "JeanXLuc", "site_id": org.paris}),
+    )
+    .await
+    .expect(201);
+    let names: Vec<Value> = app
+        .get("/api/v1/people?q=jean_")
+        .await
+        .expect(200)
+        .items()
+        .iter()
+        .map(|p| p["name"].clone())
+        .collect();
+    assert_eq!(names, [json!("Jean_Luc")]);
+    assert_eq!(
+        app.get("/api/v1/people?q=marie")
+            .await
+            .expect(200)
+            .items()
+            .len(),
+        1
+    );
+}
+
 // ---------------------------------------------------------------- sessions
 
 /// Signs in through the login form; returns the response.
@@ -1659,6 +1793,8 @@ both!(
     scoping_by_site_and_role,
     scoping_by_business_unit_and_project,
     deleting_what_is_in_use,
+    people_tokens_and_disabled_users,
+    search_treats_wildcards_as_text,
     sessions_login_csrf_logout,
     login_throttling,
     audit_trail_of_a_project,
