@@ -661,9 +661,6 @@ pub fn map_document(
             );
             continue;
         };
-        if t.outline_level == Some(0) || (uid == 0 && t.outline_level.is_none()) {
-            continue; // the project summary task: the project itself
-        }
         if t.is_null == Some(true) {
             report.note(
                 "blank task rows",
@@ -671,6 +668,9 @@ pub fn map_document(
                 format!("UID {uid}"),
             );
             continue;
+        }
+        if t.outline_level == Some(0) || (uid == 0 && t.outline_level.is_none()) {
+            continue; // the project summary task: the project itself
         }
         if t.external_task == Some(true) || t.is_subproject == Some(true) {
             report.note(
@@ -2162,12 +2162,23 @@ async fn import_post(State(s): State<AppState>, ctx: Ctx, mut mp: Multipart) -> 
             };
             let status = e.status;
             if ctx.htmx {
-                return (status, msg).into_response();
+                let html = format!(
+                    "<p class=\"alert alert-error\" role=\"alert\">{}</p>",
+                    escape(&msg)
+                );
+                return (status, axum::response::Html(html)).into_response();
             }
             import_form(&s, &ctx, &fields, Some(msg), status).await
         }
         Err(e) => ctx.error(e),
     }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 async fn report_page(
