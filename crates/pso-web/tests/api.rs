@@ -434,6 +434,24 @@ async fn crud_tasks(app: TestApp) {
     )
     .await
     .invalid("parent_id");
+    // The WBS is a tree: a task cannot move under its own subtask.
+    let child = app
+        .post(
+            &format!("/api/v1/projects/{pid}/tasks"),
+            json!({"name": "Sub-design", "parent_id": parent}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let r = app
+        .patch(
+            &format!("/api/v1/tasks/{parent}"),
+            "\"1\"",
+            json!({"parent_id": child}),
+        )
+        .await
+        .invalid("parent_id");
+    assert_eq!(r.json["errors"][0]["code"], json!("wbs_cycle"));
     // Tasks of a project that does not exist.
     app.get("/api/v1/projects/missing/tasks")
         .await
@@ -464,6 +482,21 @@ async fn crud_dependencies(app: TestApp) {
     )
     .await
     .invalid("predecessor_id");
+    let kept = app
+        .post(
+            &format!("/api/v1/projects/{pid}/dependencies"),
+            json!({"predecessor_id": a, "successor_id": b}),
+        )
+        .await
+        .expect(201)
+        .id();
+    app.patch(
+        &format!("/api/v1/dependencies/{kept}"),
+        "\"1\"",
+        json!({"successor_id": foreign}),
+    )
+    .await
+    .invalid("successor_id");
     app.post(
         &format!("/api/v1/projects/{pid}/dependencies"),
         json!({"predecessor_id": a, "successor_id": a}),
