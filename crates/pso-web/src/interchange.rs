@@ -214,7 +214,7 @@ impl Units {
         self.to_pso(elapsed_minutes * self.minutes_per_week / (7.0 * 1440.0))
     }
     /// PSO minutes → working minutes of the file.
-    fn from_pso(self, pso_minutes: i64) -> i64 {
+    fn to_file(self, pso_minutes: i64) -> i64 {
         (pso_minutes as f64 * self.minutes_per_day / MINUTES_PER_DAY as f64).round() as i64
     }
 }
@@ -1516,7 +1516,7 @@ fn fresh_document(project: &Project, site: &Site) -> Document {
 }
 
 fn mspdi_duration(pso_minutes: i64, units: Units) -> Duration {
-    Duration::from_minutes(units.from_pso(pso_minutes))
+    Duration::from_minutes(units.to_file(pso_minutes))
 }
 
 /// Applies PSO's current plan to `doc`: only what differs from what was imported changes.
@@ -1766,21 +1766,18 @@ fn apply_state(
                 }
                 continue;
             }
-            match pso_links.get(&(pu, succ)) {
-                Some(d) => {
-                    consumed.insert(pu);
-                    let (dt, lag, _) =
-                        map_link(&l, units, snap_minutes.get(&pu).copied().flatten());
-                    if dt != d.dep_type {
-                        l.link_type = Some(mspdi_type(d.dep_type));
-                    }
-                    if lag != lag_of(d) {
-                        l.link_lag = Some(units.from_pso(lag_of(d)) * 10);
-                        l.lag_format = Some(7);
-                    }
-                    t.predecessor_links.push(l);
+            // A carried link that PSO no longer has was deleted there.
+            if let Some(d) = pso_links.get(&(pu, succ)) {
+                consumed.insert(pu);
+                let (dt, lag, _) = map_link(&l, units, snap_minutes.get(&pu).copied().flatten());
+                if dt != d.dep_type {
+                    l.link_type = Some(mspdi_type(d.dep_type));
                 }
-                None => {} // deleted in PSO
+                if lag != lag_of(d) {
+                    l.link_lag = Some(units.to_file(lag_of(d)) * 10);
+                    l.lag_format = Some(7);
+                }
+                t.predecessor_links.push(l);
             }
         }
         if let Some(v) = by_succ.get(&succ) {
@@ -1791,7 +1788,7 @@ fn apply_state(
                     predecessor_uid: Some(*a),
                     link_type: Some(mspdi_type(d.dep_type)),
                     cross_project: Some(false),
-                    link_lag: Some(units.from_pso(lag_of(d)) * 10),
+                    link_lag: Some(units.to_file(lag_of(d)) * 10),
                     lag_format: Some(7),
                     ..Default::default()
                 });
@@ -1826,16 +1823,14 @@ fn apply_state(
             continue;
         }
         let pid = person.cloned().unwrap_or_default();
-        match pso_asg.get(&(tu, pid.as_str())) {
-            Some(x) => {
-                let now_milli = (x.units * 1000.0).round() as i64;
-                if now_milli != units_milli(a.units).min(10_000) {
-                    a.units = Some(x.units);
-                }
-                consumed.insert((tu, pid));
-                p.assignments.push(a);
+        // A carried assignment that PSO no longer has was deleted there.
+        if let Some(x) = pso_asg.get(&(tu, pid.as_str())) {
+            let now_milli = (x.units * 1000.0).round() as i64;
+            if now_milli != units_milli(a.units).min(10_000) {
+                a.units = Some(x.units);
             }
-            None => {} // deleted in PSO
+            consumed.insert((tu, pid));
+            p.assignments.push(a);
         }
     }
     let mut res_of_person: HashMap<String, i64> = HashMap::new();
@@ -1844,7 +1839,7 @@ fn apply_state(
     }
     let mut next_res = p.resources.iter().filter_map(|r| r.uid).max().unwrap_or(0) + 1;
     let mut next_res_id = p.resources.iter().filter_map(|r| r.id).max().unwrap_or(0) + 1;
-    let mut next_asg = p
+    let next_asg = p
         .assignments
         .iter()
         .filter_map(|a| a.uid)
@@ -1857,7 +1852,7 @@ fn apply_state(
         .map(|((tu, pid), a)| (*tu, pid.to_string(), a.units))
         .collect();
     new_asg.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
-    for (tu, pid, u) in new_asg {
+    for ((tu, pid, u), asg_uid) in new_asg.into_iter().zip(next_asg..) {
         let ru = match res_of_person.get(&pid) {
             Some(r) => *r,
             None => {
@@ -1879,13 +1874,12 @@ fn apply_state(
             }
         };
         p.assignments.push(mspdi::Assignment {
-            uid: Some(next_asg),
+            uid: Some(asg_uid),
             task_uid: Some(tu),
             resource_uid: Some(ru),
             units: Some(u),
             ..Default::default()
         });
-        next_asg += 1;
     }
     let _ = project;
     doc

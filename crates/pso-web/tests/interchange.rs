@@ -2,6 +2,8 @@
 //! plan (WBS, dependencies, assignments, baselines), the import report, the export round trip,
 //! hostile and broken files, all-or-nothing writes and permissions.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[macro_use]
 mod common;
 
