@@ -27,6 +27,24 @@ pub trait Entity: Serialize {
     fn to_input(&self) -> Self::Input;
 }
 
+/// Implements [`Entity`] for a stored type with `id` and `version` fields: its input type, its
+/// kind, and how to turn it back into its input.
+macro_rules! entity {
+    ($t:ty, $input:ty, $kind:literal, |$s:ident| $to_input:block) => {
+        impl Entity for $t {
+            type Input = $input;
+            const KIND: &'static str = $kind;
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn version(&self) -> i64 {
+                self.version
+            }
+            fn to_input(&$s) -> $input $to_input
+        }
+    };
+}
+
 /// Days (a JSON number) to stored minutes; `None` when not finite or out of range.
 fn days_to_minutes(days: f64, min: f64, max: f64) -> Option<i64> {
     if days.is_finite() && days >= min && days <= max {
@@ -87,23 +105,13 @@ impl BusinessUnitInput {
     }
 }
 
-impl Entity for BusinessUnit {
-    type Input = BusinessUnitInput;
-    const KIND: &'static str = "business_unit";
-    fn id(&self) -> &str {
-        &self.id
+entity!(BusinessUnit, BusinessUnitInput, "business_unit", |self| {
+    BusinessUnitInput {
+        code: self.code.clone(),
+        name: self.name.clone(),
+        parent_id: self.parent_id.clone(),
     }
-    fn version(&self) -> i64 {
-        self.version
-    }
-    fn to_input(&self) -> BusinessUnitInput {
-        BusinessUnitInput {
-            code: self.code.clone(),
-            name: self.name.clone(),
-            parent_id: self.parent_id.clone(),
-        }
-    }
-}
+});
 
 // ---------------------------------------------------------------- sites
 
@@ -252,28 +260,18 @@ impl SiteInput {
     }
 }
 
-impl Entity for Site {
-    type Input = SiteInput;
-    const KIND: &'static str = "site";
-    fn id(&self) -> &str {
-        &self.id
+entity!(Site, SiteInput, "site", |self| {
+    SiteInput {
+        code: self.code.clone(),
+        name: self.name.clone(),
+        country: self.country.clone(),
+        time_zone: self.time_zone.clone(),
+        currency: self.currency.clone(),
+        working_week: self.working_week.clone(),
+        working_hours: self.working_hours.clone(),
+        holidays: self.holidays.clone(),
     }
-    fn version(&self) -> i64 {
-        self.version
-    }
-    fn to_input(&self) -> SiteInput {
-        SiteInput {
-            code: self.code.clone(),
-            name: self.name.clone(),
-            country: self.country.clone(),
-            time_zone: self.time_zone.clone(),
-            currency: self.currency.clone(),
-            working_week: self.working_week.clone(),
-            working_hours: self.working_hours.clone(),
-            holidays: self.holidays.clone(),
-        }
-    }
-}
+});
 
 // ---------------------------------------------------------------- people
 
@@ -341,24 +339,14 @@ impl PersonInput {
     }
 }
 
-impl Entity for Person {
-    type Input = PersonInput;
-    const KIND: &'static str = "person";
-    fn id(&self) -> &str {
-        &self.id
+entity!(Person, PersonInput, "person", |self| {
+    PersonInput {
+        name: self.name.clone(),
+        email: self.email.clone(),
+        site_id: self.site_id.clone(),
+        skills: self.skills.clone(),
     }
-    fn version(&self) -> i64 {
-        self.version
-    }
-    fn to_input(&self) -> PersonInput {
-        PersonInput {
-            name: self.name.clone(),
-            email: self.email.clone(),
-            site_id: self.site_id.clone(),
-            skills: self.skills.clone(),
-        }
-    }
-}
+});
 
 // ---------------------------------------------------------------- users
 
@@ -445,26 +433,16 @@ impl UserInput {
     }
 }
 
-impl Entity for User {
-    type Input = UserInput;
-    const KIND: &'static str = "user";
-    fn id(&self) -> &str {
-        &self.id
+entity!(User, UserInput, "user", |self| {
+    UserInput {
+        email: self.email.clone(),
+        name: self.name.clone(),
+        person_id: self.person_id.clone(),
+        grants: self.grants.clone(),
+        disabled: self.disabled,
+        password: None,
     }
-    fn version(&self) -> i64 {
-        self.version
-    }
-    fn to_input(&self) -> UserInput {
-        UserInput {
-            email: self.email.clone(),
-            name: self.name.clone(),
-            person_id: self.person_id.clone(),
-            grants: self.grants.clone(),
-            disabled: self.disabled,
-            password: None,
-        }
-    }
-}
+});
 
 // ---------------------------------------------------------------- projects
 
@@ -615,29 +593,19 @@ impl ProjectInput {
     }
 }
 
-impl Entity for Project {
-    type Input = ProjectInput;
-    const KIND: &'static str = "project";
-    fn id(&self) -> &str {
-        &self.id
+entity!(Project, ProjectInput, "project", |self| {
+    ProjectInput {
+        code: self.code.clone(),
+        name: self.name.clone(),
+        description: self.description.clone(),
+        site_id: self.site_id.clone(),
+        business_unit_id: self.business_unit_id.clone(),
+        manager_id: self.manager_id.clone(),
+        status: self.status,
+        priority: self.priority,
+        start_date: self.start_date.clone(),
     }
-    fn version(&self) -> i64 {
-        self.version
-    }
-    fn to_input(&self) -> ProjectInput {
-        ProjectInput {
-            code: self.code.clone(),
-            name: self.name.clone(),
-            description: self.description.clone(),
-            site_id: self.site_id.clone(),
-            business_unit_id: self.business_unit_id.clone(),
-            manager_id: self.manager_id.clone(),
-            status: self.status,
-            priority: self.priority,
-            start_date: self.start_date.clone(),
-        }
-    }
-}
+});
 
 // ---------------------------------------------------------------- tasks
 
@@ -754,26 +722,16 @@ impl TaskInput {
     }
 }
 
-impl Entity for Task {
-    type Input = TaskInput;
-    const KIND: &'static str = "task";
-    fn id(&self) -> &str {
-        &self.id
+entity!(Task, TaskInput, "task", |self| {
+    TaskInput {
+        name: self.name.clone(),
+        parent_id: self.parent_id.clone(),
+        position: Some(self.position),
+        duration_days: self.duration_days,
+        effort_hours: self.effort_hours,
+        milestone: self.milestone,
     }
-    fn version(&self) -> i64 {
-        self.version
-    }
-    fn to_input(&self) -> TaskInput {
-        TaskInput {
-            name: self.name.clone(),
-            parent_id: self.parent_id.clone(),
-            position: Some(self.position),
-            duration_days: self.duration_days,
-            effort_hours: self.effort_hours,
-            milestone: self.milestone,
-        }
-    }
-}
+});
 
 // ---------------------------------------------------------------- dependencies
 
@@ -874,24 +832,14 @@ impl DependencyInput {
     }
 }
 
-impl Entity for Dependency {
-    type Input = DependencyInput;
-    const KIND: &'static str = "dependency";
-    fn id(&self) -> &str {
-        &self.id
+entity!(Dependency, DependencyInput, "dependency", |self| {
+    DependencyInput {
+        predecessor_id: self.predecessor_id.clone(),
+        successor_id: self.successor_id.clone(),
+        dep_type: self.dep_type,
+        lag_days: self.lag_days,
     }
-    fn version(&self) -> i64 {
-        self.version
-    }
-    fn to_input(&self) -> DependencyInput {
-        DependencyInput {
-            predecessor_id: self.predecessor_id.clone(),
-            successor_id: self.successor_id.clone(),
-            dep_type: self.dep_type,
-            lag_days: self.lag_days,
-        }
-    }
-}
+});
 
 // ---------------------------------------------------------------- assignments
 
@@ -944,22 +892,12 @@ impl AssignmentInput {
     }
 }
 
-impl Entity for Assignment {
-    type Input = AssignmentInput;
-    const KIND: &'static str = "assignment";
-    fn id(&self) -> &str {
-        &self.id
+entity!(Assignment, AssignmentInput, "assignment", |self| {
+    AssignmentInput {
+        person_id: self.person_id.clone(),
+        units: self.units,
     }
-    fn version(&self) -> i64 {
-        self.version
-    }
-    fn to_input(&self) -> AssignmentInput {
-        AssignmentInput {
-            person_id: self.person_id.clone(),
-            units: self.units,
-        }
-    }
-}
+});
 
 // ---------------------------------------------------------------- audit
 

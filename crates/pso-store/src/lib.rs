@@ -251,6 +251,40 @@ pub(crate) fn contains_pattern(q: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// The row of `table` with this id, mapped by `f`; `NotFound` when there is none.
+pub(crate) async fn fetch<T>(
+    c: &mut AnyConnection,
+    table: &str,
+    id: &str,
+    f: fn(&AnyRow) -> Result<T>,
+) -> Result<T> {
+    let r = sqlx::query(&format!("SELECT * FROM {table} WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(c)
+        .await?;
+    match r {
+        Some(r) => f(&r),
+        None => Err(StoreError::NotFound),
+    }
+}
+
+impl Store {
+    /// One row of `table` by id, mapped by `f` (`None` when there is none).
+    pub(crate) async fn get_table<T>(
+        &self,
+        table: &str,
+        id: &str,
+        f: fn(&AnyRow) -> Result<T>,
+    ) -> Result<Option<T>> {
+        let mut c = self.pool().acquire().await?;
+        match fetch(&mut c, table, id, f).await {
+            Ok(v) => Ok(Some(v)),
+            Err(StoreError::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 /// Hides the password of a database URL in messages.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {

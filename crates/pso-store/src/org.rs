@@ -1,14 +1,14 @@
 //! Organisation: business units, sites, people, users.
 
 use crate::{
-    audit, check_versioned, json_col, map_write_err, new_id, now, page, to_json, Actor, Page,
-    Result, Store, StoreError,
+    audit, check_versioned, fetch, json_col, map_write_err, new_id, now, page, to_json, Actor,
+    Page, Result, Store, StoreError,
 };
 use pso_domain::model::{
     BusinessUnit, Entity, NewBusinessUnit, NewPerson, NewSite, NewUser, Person, Site, User,
 };
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
 fn bu_from_row(r: &AnyRow) -> Result<BusinessUnit> {
     Ok(BusinessUnit {
@@ -79,22 +79,6 @@ fn map_delete_err(e: sqlx::Error, what: &str) -> StoreError {
     StoreError::Internal(e)
 }
 
-async fn fetch<T>(
-    c: &mut AnyConnection,
-    table: &str,
-    id: &str,
-    f: fn(&AnyRow) -> Result<T>,
-) -> Result<T> {
-    let r = sqlx::query(&format!("SELECT * FROM {table} WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(c)
-        .await?;
-    match r {
-        Some(r) => f(&r),
-        None => Err(StoreError::NotFound),
-    }
-}
-
 /// The code of a person's site (for the permission rules on people).
 pub async fn person_site_code(store: &Store, person_id: &str) -> Result<Option<String>> {
     let r = sqlx::query(
@@ -125,20 +109,6 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         page(rows, limit, f)
-    }
-
-    async fn get_table<T>(
-        &self,
-        table: &str,
-        id: &str,
-        f: fn(&AnyRow) -> Result<T>,
-    ) -> Result<Option<T>> {
-        let mut c = self.pool().acquire().await?;
-        match fetch(&mut c, table, id, f).await {
-            Ok(v) => Ok(Some(v)),
-            Err(StoreError::NotFound) => Ok(None),
-            Err(e) => Err(e),
-        }
     }
 
     /// Deletes `id` from `table` if its version is `expected`, with the audit event.

@@ -4,7 +4,7 @@
 //! cannot together close a cycle that neither sees alone.
 
 use crate::{
-    audit, check_versioned, map_write_err, new_id, now, page, Actor, Page, Result, Store,
+    audit, check_versioned, fetch, map_write_err, new_id, now, page, Actor, Page, Result, Store,
     StoreError,
 };
 use pso_domain::access::{ProjectRef, ProjectScope};
@@ -97,22 +97,6 @@ pub(crate) fn assignment_from_row(r: &AnyRow) -> Result<Assignment> {
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
     })
-}
-
-async fn fetch<T>(
-    c: &mut AnyConnection,
-    table: &str,
-    id: &str,
-    f: fn(&AnyRow) -> Result<T>,
-) -> Result<T> {
-    let r = sqlx::query(&format!("SELECT * FROM {table} WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(c)
-        .await?;
-    match r {
-        Some(r) => f(&r),
-        None => Err(StoreError::NotFound),
-    }
 }
 
 /// Takes the project's row lock for the rest of the transaction.
@@ -325,12 +309,7 @@ impl Store {
     }
 
     pub async fn get_project(&self, id: &str) -> Result<Option<Project>> {
-        let mut c = self.pool().acquire().await?;
-        match fetch(&mut c, "projects", id, project_from_row).await {
-            Ok(p) => Ok(Some(p)),
-            Err(StoreError::NotFound) => Ok(None),
-            Err(e) => Err(e),
-        }
+        self.get_table("projects", id, project_from_row).await
     }
 
     pub async fn project_by_code(&self, code: &str) -> Result<Option<Project>> {
@@ -495,12 +474,7 @@ impl Store {
     }
 
     pub async fn get_task(&self, id: &str) -> Result<Option<Task>> {
-        let mut c = self.pool().acquire().await?;
-        match fetch(&mut c, "tasks", id, task_from_row).await {
-            Ok(t) => Ok(Some(t)),
-            Err(StoreError::NotFound) => Ok(None),
-            Err(e) => Err(e),
-        }
+        self.get_table("tasks", id, task_from_row).await
     }
 
     pub async fn create_task(&self, actor: &Actor, project_id: &str, v: &NewTask) -> Result<Task> {
@@ -732,12 +706,8 @@ impl Store {
     }
 
     pub async fn get_dependency(&self, id: &str) -> Result<Option<Dependency>> {
-        let mut c = self.pool().acquire().await?;
-        match fetch(&mut c, "dependencies", id, dependency_from_row).await {
-            Ok(t) => Ok(Some(t)),
-            Err(StoreError::NotFound) => Ok(None),
-            Err(e) => Err(e),
-        }
+        self.get_table("dependencies", id, dependency_from_row)
+            .await
     }
 
     /// Checks both ends belong to the project and the link closes no cycle.
@@ -954,12 +924,7 @@ impl Store {
     }
 
     pub async fn get_assignment(&self, id: &str) -> Result<Option<Assignment>> {
-        let mut c = self.pool().acquire().await?;
-        match fetch(&mut c, "assignments", id, assignment_from_row).await {
-            Ok(t) => Ok(Some(t)),
-            Err(StoreError::NotFound) => Ok(None),
-            Err(e) => Err(e),
-        }
+        self.get_table("assignments", id, assignment_from_row).await
     }
 
     pub async fn create_assignment(

@@ -14,7 +14,6 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use pso_domain::access::ProjectAction;
 use pso_domain::model::{Entity, ProjectStatus};
 use pso_store::{Page, ProjectFilter};
 use serde::Serialize;
@@ -172,32 +171,16 @@ async fn revoke_token(
 
 // ---------------------------------------------------------------- CRUD handlers
 
-macro_rules! crud {
-    ($base:literal, $list:ident, $get:ident, $create:ident, $update:ident, $delete:ident,
-     $svc_list:ident, $svc_get:ident, $svc_create:ident, $svc_update:ident, $svc_delete:ident) => {
-        async fn $list(
-            State(s): State<AppState>,
-            c: Caller,
-            Query(q): Params,
-        ) -> ApiResult<Response> {
-            Ok(list(Svc::new(&s, &c).$svc_list(&paging(&q)?).await?))
-        }
+/// `GET`, `PATCH` and `DELETE` of one object, through the service's `get_*`, `update_*` and
+/// `delete_*` operations.
+macro_rules! item_handlers {
+    ($get:ident, $update:ident, $delete:ident, $svc_get:ident, $svc_update:ident, $svc_delete:ident) => {
         async fn $get(
             State(s): State<AppState>,
             c: Caller,
             Path(id): Path<String>,
         ) -> ApiResult<Response> {
             Ok(one(&Svc::new(&s, &c).$svc_get(&id).await?))
-        }
-        async fn $create(
-            State(s): State<AppState>,
-            c: Caller,
-            ApiJson(b): ApiJson,
-        ) -> ApiResult<Response> {
-            Ok(created(
-                &Svc::new(&s, &c).$svc_create(parse_input(b)?).await?,
-                $base,
-            ))
         }
         async fn $update(
             State(s): State<AppState>,
@@ -222,44 +205,152 @@ macro_rules! crud {
     };
 }
 
-crud!(
+/// `GET` (paged list) and `POST` of a top-level collection.
+macro_rules! collection_handlers {
+    ($base:literal, $list:ident, $create:ident, $svc_list:ident, $svc_create:ident) => {
+        async fn $list(
+            State(s): State<AppState>,
+            c: Caller,
+            Query(q): Params,
+        ) -> ApiResult<Response> {
+            Ok(list(Svc::new(&s, &c).$svc_list(&paging(&q)?).await?))
+        }
+        async fn $create(
+            State(s): State<AppState>,
+            c: Caller,
+            ApiJson(b): ApiJson,
+        ) -> ApiResult<Response> {
+            Ok(created(
+                &Svc::new(&s, &c).$svc_create(parse_input(b)?).await?,
+                $base,
+            ))
+        }
+    };
+}
+
+/// `GET` (paged list) and `POST` of a collection inside a project.
+macro_rules! child_handlers {
+    ($base:literal, $list:ident, $create:ident, $svc_list:ident, $svc_create:ident) => {
+        async fn $list(
+            State(s): State<AppState>,
+            c: Caller,
+            Path(id): Path<String>,
+            Query(q): Params,
+        ) -> ApiResult<Response> {
+            Ok(list(Svc::new(&s, &c).$svc_list(&id, &paging(&q)?).await?))
+        }
+        async fn $create(
+            State(s): State<AppState>,
+            c: Caller,
+            Path(id): Path<String>,
+            ApiJson(b): ApiJson,
+        ) -> ApiResult<Response> {
+            Ok(created(
+                &Svc::new(&s, &c).$svc_create(&id, parse_input(b)?).await?,
+                $base,
+            ))
+        }
+    };
+}
+
+collection_handlers!(
     "/api/v1/business-units",
     list_bus,
-    get_bu,
     create_bu,
+    list_business_units,
+    create_business_unit
+);
+item_handlers!(
+    get_bu,
     update_bu,
     delete_bu,
-    list_business_units,
     get_business_unit,
-    create_business_unit,
     update_business_unit,
     delete_business_unit
 );
-crud!(
+collection_handlers!(
     "/api/v1/sites",
     list_sites,
-    get_site,
     create_site,
+    list_sites,
+    create_site
+);
+item_handlers!(
+    get_site,
     update_site,
     delete_site,
-    list_sites,
     get_site,
-    create_site,
     update_site,
     delete_site
 );
-crud!(
+collection_handlers!(
     "/api/v1/users",
     list_users,
-    get_user,
     create_user,
+    list_users,
+    create_user
+);
+item_handlers!(
+    get_user,
     update_user,
     delete_user,
-    list_users,
     get_user,
-    create_user,
     update_user,
     delete_user
+);
+item_handlers!(
+    get_person,
+    update_person,
+    delete_person,
+    get_person,
+    update_person,
+    delete_person
+);
+item_handlers!(
+    get_project,
+    update_project,
+    delete_project,
+    get_project,
+    update_project,
+    delete_project
+);
+child_handlers!(
+    "/api/v1/tasks",
+    list_tasks,
+    create_task,
+    list_tasks,
+    create_task
+);
+item_handlers!(
+    get_task,
+    update_task,
+    delete_task,
+    get_task,
+    update_task,
+    delete_task
+);
+child_handlers!(
+    "/api/v1/dependencies",
+    list_dependencies,
+    create_dependency,
+    list_dependencies,
+    create_dependency
+);
+item_handlers!(
+    get_dependency,
+    update_dependency,
+    delete_dependency,
+    get_dependency,
+    update_dependency,
+    delete_dependency
+);
+item_handlers!(
+    get_assignment,
+    update_assignment,
+    delete_assignment,
+    get_assignment,
+    update_assignment,
+    delete_assignment
 );
 
 async fn list_people(
@@ -277,13 +368,6 @@ async fn list_people(
         .await?,
     ))
 }
-async fn get_person(
-    State(s): State<AppState>,
-    c: Caller,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
-    Ok(one(&Svc::new(&s, &c).get_person(&id).await?))
-}
 async fn create_person(
     State(s): State<AppState>,
     c: Caller,
@@ -293,26 +377,6 @@ async fn create_person(
         &Svc::new(&s, &c).create_person(parse_input(b)?).await?,
         "/api/v1/people",
     ))
-}
-async fn update_person(
-    State(s): State<AppState>,
-    c: Caller,
-    Path(id): Path<String>,
-    h: HeaderMap,
-    ApiJson(b): ApiJson,
-) -> ApiResult<Response> {
-    Ok(one(&Svc::new(&s, &c)
-        .update_person(&id, if_match(&h), b)
-        .await?))
-}
-async fn delete_person(
-    State(s): State<AppState>,
-    c: Caller,
-    Path(id): Path<String>,
-    h: HeaderMap,
-) -> ApiResult<Response> {
-    Svc::new(&s, &c).delete_person(&id, if_match(&h)).await?;
-    Ok(deleted())
 }
 
 /// Reads the project list's filters.
@@ -347,15 +411,6 @@ async fn list_projects(
             .await?,
     ))
 }
-async fn get_project(
-    State(s): State<AppState>,
-    c: Caller,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
-    Ok(one(&Svc::new(&s, &c)
-        .project(&id, ProjectAction::Read)
-        .await?))
-}
 async fn create_project(
     State(s): State<AppState>,
     c: Caller,
@@ -365,132 +420,6 @@ async fn create_project(
         &Svc::new(&s, &c).create_project(parse_input(b)?).await?,
         "/api/v1/projects",
     ))
-}
-async fn update_project(
-    State(s): State<AppState>,
-    c: Caller,
-    Path(id): Path<String>,
-    h: HeaderMap,
-    ApiJson(b): ApiJson,
-) -> ApiResult<Response> {
-    Ok(one(&Svc::new(&s, &c)
-        .update_project(&id, if_match(&h), b)
-        .await?))
-}
-async fn delete_project(
-    State(s): State<AppState>,
-    c: Caller,
-    Path(id): Path<String>,
-    h: HeaderMap,
-) -> ApiResult<Response> {
-    Svc::new(&s, &c).delete_project(&id, if_match(&h)).await?;
-    Ok(deleted())
-}
-
-async fn list_tasks(
-    State(s): State<AppState>,
-    c: Caller,
-    Path(id): Path<String>,
-    Query(q): Params,
-) -> ApiResult<Response> {
-    Ok(list(Svc::new(&s, &c).list_tasks(&id, &paging(&q)?).await?))
-}
-async fn create_task(
-    State(s): State<AppState>,
-    c: Caller,
-    Path(id): Path<String>,
-    ApiJson(b): ApiJson,
-) -> ApiResult<Response> {
-    Ok(created(
-        &Svc::new(&s, &c).create_task(&id, parse_input(b)?).await?,
-        "/api/v1/tasks",
-    ))
-}
-async fn get_task(
-    State(s): State<AppState>,
-    c: Caller,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
-    Ok(one(&Svc::new(&s, &c)
-        .task(&id, ProjectAction::Read)
-        .await?))
-}
-async fn update_task(
-    State(s): State<AppState>,
-    c: Caller,
-    Path(id): Path<String>,
-    h: HeaderMap,
-    ApiJson(b): ApiJson,
-) -> ApiResult<Response> {
-    Ok(one(&Svc::new(&s, &c)
-        .update_task(&id, if_match(&h), b)
-        .await?))
-}
-async fn delete_task(
-    State(s): State<AppState>,
-    c: Caller,
-    Path(id): Path<String>,
-    h: HeaderMap,
-) -> ApiResult<Response> {
-    Svc::new(&s, &c).delete_task(&id, if_match(&h)).await?;
-    Ok(deleted())
-}
-
-async fn list_dependencies(
-    State(s): State<AppState>,
-    c: Caller,
-    Path(id): Path<String>,
-    Query(q): Params,
-) -> ApiResult<Response> {
-    Ok(list(
-        Svc::new(&s, &c)
-            .list_dependencies(&id, &paging(&q)?)
-            .await?,
-    ))
-}
-async fn create_dependency(
-    State(s): State<AppState>,
-    c: Caller,
-    Path(id): Path<String>,
-    ApiJson(b): ApiJson,
-) -> ApiResult<Response> {
-    Ok(created(
-        &Svc::new(&s, &c)
-            .create_dependency(&id, parse_input(b)?)
-            .await?,
-        "/api/v1/dependencies",
-    ))
-}
-async fn get_dependency(
-    State(s): State<AppState>,
-    c: Caller,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
-    Ok(one(&Svc::new(&s, &c)
-        .dependency(&id, ProjectAction::Read)
-        .await?))
-}
-async fn update_dependency(
-    State(s): State<AppState>,
-    c: Caller,
-    Path(id): Path<String>,
-    h: HeaderMap,
-    ApiJson(b): ApiJson,
-) -> ApiResult<Response> {
-    Ok(one(&Svc::new(&s, &c)
-        .update_dependency(&id, if_match(&h), b)
-        .await?))
-}
-async fn delete_dependency(
-    State(s): State<AppState>,
-    c: Caller,
-    Path(id): Path<String>,
-    h: HeaderMap,
-) -> ApiResult<Response> {
-    Svc::new(&s, &c)
-        .delete_dependency(&id, if_match(&h))
-        .await?;
-    Ok(deleted())
 }
 
 async fn list_assignments(
@@ -516,37 +445,6 @@ async fn create_assignment(
             .await?,
         "/api/v1/assignments",
     ))
-}
-async fn get_assignment(
-    State(s): State<AppState>,
-    c: Caller,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
-    Ok(one(&Svc::new(&s, &c)
-        .assignment(&id, ProjectAction::Read)
-        .await?))
-}
-async fn update_assignment(
-    State(s): State<AppState>,
-    c: Caller,
-    Path(id): Path<String>,
-    h: HeaderMap,
-    ApiJson(b): ApiJson,
-) -> ApiResult<Response> {
-    Ok(one(&Svc::new(&s, &c)
-        .update_assignment(&id, if_match(&h), b)
-        .await?))
-}
-async fn delete_assignment(
-    State(s): State<AppState>,
-    c: Caller,
-    Path(id): Path<String>,
-    h: HeaderMap,
-) -> ApiResult<Response> {
-    Svc::new(&s, &c)
-        .delete_assignment(&id, if_match(&h))
-        .await?;
-    Ok(deleted())
 }
 
 async fn audit_events(

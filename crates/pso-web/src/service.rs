@@ -546,6 +546,26 @@ impl<'a> Svc<'a> {
             .await?)
     }
 
+    /// A project the caller may read.
+    pub async fn get_project(&self, id: &str) -> ApiResult<Project> {
+        self.project(id, ProjectAction::Read).await
+    }
+
+    /// A task the caller may read.
+    pub async fn get_task(&self, id: &str) -> ApiResult<Task> {
+        self.task(id, ProjectAction::Read).await
+    }
+
+    /// A dependency the caller may read.
+    pub async fn get_dependency(&self, id: &str) -> ApiResult<Dependency> {
+        self.dependency(id, ProjectAction::Read).await
+    }
+
+    /// An assignment the caller may read.
+    pub async fn get_assignment(&self, id: &str) -> ApiResult<Assignment> {
+        self.assignment(id, ProjectAction::Read).await
+    }
+
     /// The task if the caller may act on its project that way.
     pub async fn task(&self, id: &str, action: ProjectAction) -> ApiResult<Task> {
         let t = self
