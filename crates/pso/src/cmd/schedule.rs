@@ -76,8 +76,18 @@ fn project(file: &Path, out: Option<&Path>) -> anyhow::Result<()> {
     opts.schedules = leveling_budget(loaded.input.tasks.len());
     let sched = pso_schedule::schedule(&loaded.input, &opts)
         .with_context(|| format!("scheduling {}", file.display()))?;
+    let input = &loaded.input;
     for c in &sched.conflicts {
-        eprintln!("conflict: {c:?}");
+        match c {
+            pso_schedule::Conflict::ConstraintMissed { task, constraint } => eprintln!(
+                "conflict: task {} misses its constraint {constraint:?}",
+                input.tasks[*task].id
+            ),
+            pso_schedule::Conflict::NoUnits { task, resource } => eprintln!(
+                "conflict: resource {} has no whole unit; task {} scheduled without it",
+                input.resources[*resource].id, input.tasks[*task].id
+            ),
+        }
     }
     let json = pso_formats::project_json::write(&loaded, &sched)?;
     match out {
