@@ -85,7 +85,9 @@ pub enum RcpspError {
     #[error("precedence cycle through jobs {0:?}")]
     Cycle(Vec<usize>),
     /// The sum of durations times the resources is beyond the discrete profile's size.
-    #[error("durations summing to {0} over {1} resources are too large for a time-indexed profile")]
+    #[error(
+        "durations summing to {0} over {1} resources are too large for a time-indexed profile"
+    )]
     TooLarge(usize, usize),
     /// A job needs more of a resource than exists.
     #[error("job {job} needs {demand} of resource {resource}, capacity is {capacity}")]
