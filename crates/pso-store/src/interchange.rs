@@ -141,11 +141,15 @@ fn chunk_rows(cols: usize) -> usize {
 /// `INSERT INTO table (cols) VALUES (...), (...)` for `rows`, in chunks.
 async fn bulk_insert(
     c: &mut AnyConnection,
+    sqlite: bool,
     table: &str,
     cols: &[&str],
     rows: Vec<Vec<V>>,
     progress: &(dyn Fn(usize) + Sync),
 ) -> std::result::Result<(), sqlx::Error> {
+    if sqlite {
+        return bulk_insert_json(c, table, cols, rows, progress).await;
+    }
     let n = cols.len();
     let per = chunk_rows(n);
     let head = format!("INSERT INTO {table} ({}) VALUES ", cols.join(", "));
@@ -189,6 +193,63 @@ async fn bulk_insert(
         progress(done);
     }
     Ok(())
+}
+
+/// SQLite: rows go in as one JSON document per chunk, unpacked by SQLite itself
+/// (`json_each`), so binding costs one parameter per chunk instead of one per value.
+async fn bulk_insert_json(
+    c: &mut AnyConnection,
+    table: &str,
+    cols: &[&str],
+    rows: Vec<Vec<V>>,
+    progress: &(dyn Fn(usize) + Sync),
+) -> std::result::Result<(), sqlx::Error> {
+    const PER: usize = 5000;
+    let extract: Vec<String> = (0..cols.len())
+        .map(|j| format!("json_extract(value, '$[{j}]')"))
+        .collect();
+    let sql = format!(
+        "INSERT INTO {table} ({}) SELECT {} FROM json_each($1)",
+        cols.join(", "),
+        extract.join(", ")
+    );
+    let mut done = 0;
+    let mut it = rows.into_iter().peekable();
+    while it.peek().is_some() {
+        let mut doc = String::with_capacity(PER * 64);
+        doc.push('[');
+        let mut k = 0;
+        for row in it.by_ref().take(PER) {
+            if k > 0 {
+                doc.push(',');
+            }
+            k += 1;
+            doc.push('[');
+            for (j, v) in row.into_iter().enumerate() {
+                if j > 0 {
+                    doc.push(',');
+                }
+                match v {
+                    V::S(s) | V::OS(Some(s)) => json_str(&mut doc, &s),
+                    V::I(i) | V::OI(Some(i)) => doc.push_str(&i.to_string()),
+                    V::OS(None) | V::OI(None) => doc.push_str("null"),
+                }
+            }
+            doc.push(']');
+        }
+        doc.push(']');
+        sqlx::query(&sql).bind(doc).execute(&mut *c).await?;
+        done += k;
+        progress(done);
+    }
+    Ok(())
+}
+
+fn json_str(out: &mut String, s: &str) {
+    match serde_json::to_string(s) {
+        Ok(q) => out.push_str(&q),
+        Err(_) => out.push_str("\"\""),
+    }
 }
 
 /// What the audit event of an import records.
@@ -239,6 +300,7 @@ impl Store {
                 .map(|b| b.tasks.len() + 1)
                 .sum::<usize>()
             + 2;
+        let sqlite = self.backend() == crate::Backend::Sqlite;
         let mut tx = self.begin_write().await?;
         let t = now();
         let id = new_id();
@@ -263,6 +325,7 @@ impl Store {
             .collect();
         bulk_insert(
             &mut tx,
+            sqlite,
             "people",
             &[
                 "id",
@@ -335,6 +398,7 @@ impl Store {
         let b0 = base;
         bulk_insert(
             &mut tx,
+            sqlite,
             "tasks",
             &[
                 "id",
@@ -357,6 +421,7 @@ impl Store {
         let b0 = base;
         bulk_insert(
             &mut tx,
+            sqlite,
             "task_sources",
             &[
                 "task_id",
@@ -396,6 +461,7 @@ impl Store {
         let b0 = base;
         bulk_insert(
             &mut tx,
+            sqlite,
             "dependencies",
             &[
                 "id",
@@ -435,6 +501,7 @@ impl Store {
         let b0 = base;
         bulk_insert(
             &mut tx,
+            sqlite,
             "assignments",
             &[
                 "id",
@@ -486,6 +553,7 @@ impl Store {
             let b0 = base;
             bulk_insert(
                 &mut tx,
+                sqlite,
                 "baseline_tasks",
                 &["baseline_id", "task_id", "name", "start_at", "finish_at"],
                 rows,

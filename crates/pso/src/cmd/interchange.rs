@@ -140,9 +140,14 @@ pub async fn import(cmd: ImportCmd) -> anyhow::Result<()> {
                     .unwrap_or_else(|| "import.xml".into()),
             };
             let last = Mutex::new(None::<Stage>);
+            let timings = std::env::var_os("PSO_IMPORT_TIMINGS").is_some();
+            let t0 = std::time::Instant::now();
             let progress = |stage: Stage, done: usize, total: usize| {
                 if let Ok(mut l) = last.lock() {
                     if *l != Some(stage) {
+                        if timings {
+                            eprintln!("{:>8.3} s: {stage:?}", t0.elapsed().as_secs_f64());
+                        }
                         *l = Some(stage);
                         bar.set_message(match stage {
                             Stage::Reading => "reading",
