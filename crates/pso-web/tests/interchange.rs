@@ -455,3 +455,51 @@ both!(
     duplicate_code_writes_nothing,
     permissions
 );
+
+/// Every file of the shared MSPDI corpus (`../shared/data/mspdi` and its `from-mpp/`, beside the
+/// repository in CI) imports, and exports again to the same project. Skipped when the corpus is
+/// not there, except under `CI=true`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shared_corpus_round_trips() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/mspdi");
+    if !root.is_dir() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{} is missing under CI=true",
+            root.display()
+        );
+        eprintln!("note: {} not found; skipping", root.display());
+        return;
+    }
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    for dir in [root.clone(), root.join("from-mpp")] {
+        if let Ok(rd) = std::fs::read_dir(&dir) {
+            for e in rd.flatten() {
+                if e.path().extension().is_some_and(|x| x == "xml") {
+                    files.push(e.path());
+                }
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() > 50, "{} files", files.len());
+    let app = common::spawn_app(common::Backend::Sqlite).await;
+    let org = app.org().await;
+    for (i, f) in files.iter().enumerate() {
+        let bytes = std::fs::read(f).unwrap();
+        let q = format!(
+            "site_id={}&business_unit_id={}&code=C{i}&create_people=true",
+            org.paris, org.bu
+        );
+        let r = import(&app, &q, bytes.clone()).await;
+        assert_eq!(r.status.as_u16(), 201, "{}: {}", f.display(), r.text);
+        let id = r.json["project"]["id"].as_str().unwrap().to_string();
+        let orig = mspdi::read(&bytes[..]).unwrap();
+        let out = export(&app, &id).await;
+        assert!(
+            out.project == orig.project,
+            "{}: the export differs",
+            f.display()
+        );
+    }
+}
