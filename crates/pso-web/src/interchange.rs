@@ -2227,3 +2227,64 @@ pub fn page_router() -> Router<AppState> {
         .route("/projects/{id}/import-report", get(report_page))
         .route("/projects/{id}/export.xml", get(download_page))
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn link(t: i64, lag: i64, format: Option<i64>) -> mspdi::PredecessorLink {
+        mspdi::PredecessorLink {
+            predecessor_uid: Some(1),
+            link_type: Some(t),
+            link_lag: Some(lag),
+            lag_format: format,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn links_map_types_and_lags() {
+        // A 7-hour day file: 2 days of lag are 2 PSO days of 8 hours.
+        let u = Units {
+            minutes_per_day: 420.0,
+            minutes_per_week: 2100.0,
+        };
+        let (t, lag, note) = map_link(&link(1, 2 * 420 * 10, Some(7)), u, None);
+        assert_eq!((t, lag, note), (DependencyType::FS, 960, None));
+        // Negative lag (a lead) of half a day, SS.
+        let (t, lag, _) = map_link(&link(3, -210 * 10, Some(7)), u, None);
+        assert_eq!((t, lag), (DependencyType::SS, -240));
+        assert_eq!(dep_type(Some(0)), DependencyType::FF);
+        assert_eq!(dep_type(Some(2)), DependencyType::SF);
+        // 50 % of a 4-day predecessor: 2 days, reported as converted.
+        let (_, lag, note) = map_link(&link(1, 500, Some(19)), u, Some(4 * 480));
+        assert_eq!((lag, note), (960, Some("percentage lag")));
+        // 7 elapsed days: 5 working days in a 5-day week.
+        let (_, lag, note) = map_link(&link(1, 7 * 1440 * 10, Some(8)), u, None);
+        assert_eq!((lag, note), (5 * 480, Some("elapsed lag")));
+        // And back to the file's units.
+        assert_eq!(u.to_file(960), 840);
+        for t in [
+            DependencyType::FF,
+            DependencyType::FS,
+            DependencyType::SF,
+            DependencyType::SS,
+        ] {
+            assert_eq!(dep_type(Some(mspdi_type(t))), t);
+        }
+    }
+
+    #[test]
+    fn codes_from_file_names() {
+        assert_eq!(
+            code_from_file_name("Office move (v2).xml"),
+            "OFFICE-MOVE-V2"
+        );
+        assert_eq!(code_from_file_name("x.xml"), "MSP-IMPORT");
+        assert_eq!(
+            code_from_file_name(&format!("{}.xml", "a".repeat(40))).len(),
+            32
+        );
+    }
+}
