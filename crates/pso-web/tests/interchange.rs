@@ -322,6 +322,17 @@ async fn null_tasks_kept(app: TestApp) {
     let orig =
         mspdi::from_str(&String::from_utf8(data("mpxj_mspdinulltasks.xml")).unwrap()).unwrap();
     assert_eq!(export(&app, &id).await.project, orig.project);
+    // Deleting the project takes its stored original and task mapping with it.
+    let etag = app
+        .get(&format!("/api/v1/projects/{id}"))
+        .await
+        .expect(200)
+        .etag();
+    app.delete(&format!("/api/v1/projects/{id}"), &etag)
+        .await
+        .expect(204);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM project_sources").await, 0);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM task_sources").await, 0);
 }
 
 async fn hostile_files_write_nothing(app: TestApp) {
