@@ -217,10 +217,19 @@ impl Svc<'_> {
             .iter()
             .filter(|c| c.demand_hours > c.capacity_hours + 0.05)
             .collect();
+        // Task names repeat across projects ("End-user training"): name the project too.
+        let codes: BTreeMap<&str, &str> = plan
+            .projects
+            .iter()
+            .map(|(p, _)| (p.id.as_str(), p.code.as_str()))
+            .collect();
         let names: BTreeMap<String, String> = plan
             .tasks
             .iter()
-            .map(|t| (t.id.clone(), t.name.clone()))
+            .map(|t| {
+                let code = codes.get(t.project_id.as_str()).copied().unwrap_or("");
+                (t.id.clone(), format!("{code} · {}", t.name))
+            })
             .collect();
         let mut proposals = Vec::new();
         if !over.is_empty() && !plan.projects.is_empty() {
@@ -609,7 +618,7 @@ async fn gantt_inner(
         can_edit,
         last_run: run.map(|r| {
             format!(
-                "{} by {}",
+                "{} UTC by {}",
                 r.at.get(..16).unwrap_or(&r.at).replace('T', " "),
                 r.actor
             )
