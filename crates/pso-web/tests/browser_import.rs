@@ -137,6 +137,7 @@ async fn browser_imports_a_plan() {
     // The project, then its Gantt chart: schedule it and see the imported tasks.
     b.goto(&format!("{base}/projects/{pid}")).await;
     b.wait_text("h1", &["BRW-IMP"]).await;
+    b.find("#download-mspdi").await;
     b.goto(&format!("{base}/projects/{pid}/gantt")).await;
     b.click("#schedule-now").await;
     b.wait_text(".schedule-table", &["Phase 1", "Task 2"]).await;

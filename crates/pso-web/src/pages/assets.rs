@@ -12,6 +12,8 @@ const APP_JS: &str = include_str!("../../assets/app.js");
 /// htmx 2 (BSD-0 licence), vendored from the npm package `htmx.org`.
 const HTMX: &str = include_str!("../../assets/htmx.min.js");
 const FAVICON: &str = include_str!("../../assets/favicon.svg");
+/// Upload progress of the MS Project import page.
+const IMPORT_JS: &str = include_str!("../../assets/import.js");
 
 fn find(name: &str) -> Option<(&'static str, &'static str)> {
     match name {
@@ -19,6 +21,7 @@ fn find(name: &str) -> Option<(&'static str, &'static str)> {
         "app.js" => Some(("text/javascript; charset=utf-8", APP_JS)),
         "htmx.min.js" => Some(("text/javascript; charset=utf-8", HTMX)),
         "favicon.svg" => Some(("image/svg+xml", FAVICON)),
+        "import.js" => Some(("text/javascript; charset=utf-8", IMPORT_JS)),
         _ => None,
     }
 }
@@ -28,7 +31,7 @@ pub fn version() -> &'static str {
     static V: OnceLock<String> = OnceLock::new();
     V.get_or_init(|| {
         let mut h = Sha256::new();
-        for part in [CSS, APP_JS, HTMX, FAVICON] {
+        for part in [CSS, APP_JS, HTMX, FAVICON, IMPORT_JS] {
             h.update(part.as_bytes());
         }
         hex::encode(&h.finalize()[..6])
