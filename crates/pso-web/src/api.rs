@@ -646,6 +646,25 @@ pub const ROUTES: &[(&str, &[&str], &str, &str)] = &[
         "schedule",
         "Weekly load per person against capacity (filter: site_id), with leveling proposals",
     ),
+    (
+        "/api/v1/imports/mspdi",
+        &["post"],
+        "interchange",
+        "Import an MS Project XML document (the request body, application/xml) as a new project \
+         (query: site_id, business_unit_id, code, create_people); 201 with the import report",
+    ),
+    (
+        "/api/v1/projects/{id}/mspdi",
+        &["get"],
+        "interchange",
+        "The project as MS Project XML (lossless for what was imported)",
+    ),
+    (
+        "/api/v1/projects/{id}/import-report",
+        &["get"],
+        "interchange",
+        "What an MS Project import could not carry into PSO, and why",
+    ),
 ];
 
 pub fn router() -> Router<AppState> {
@@ -902,6 +921,9 @@ pub fn openapi_document() -> Value {
                     "application/json"
                 };
                 op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": body}}, "description": if *m == "patch" { format!("JSON merge patch ({ct} semantics)") } else { "The new object".to_string() }});
+                if path.ends_with("/imports/mspdi") {
+                    op["requestBody"] = json!({"required": true, "content": {"application/xml": {"schema": {"type": "string"}}}, "description": "An MS Project XML (MSPDI) document"});
+                }
             }
             ops.insert(m.to_string(), op);
         }
