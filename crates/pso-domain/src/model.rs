@@ -10,7 +10,8 @@
 use crate::access::Grant;
 use crate::error::ValidationErrors;
 use crate::values::{
-    parse_date, parse_working_week, Code, CountryCode, CurrencyCode, Email, Name, TimeZoneName,
+    parse_date, parse_hhmm, parse_working_week, Code, CountryCode, CurrencyCode, Email, Name,
+    TimeZoneName,
 };
 use serde::{Deserialize, Serialize};
 
@@ -179,15 +180,6 @@ pub struct NewSite {
     pub working_week: Vec<String>,
     pub working_hours: Vec<[String; 2]>,
     pub holidays: Vec<Holiday>,
-}
-
-fn parse_hhmm(s: &str) -> Option<u32> {
-    let (h, m) = s.split_once(':')?;
-    if h.len() != 2 || m.len() != 2 {
-        return None;
-    }
-    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-    (h <= 24 && m < 60 && h * 60 + m <= 1440).then_some(h * 60 + m)
 }
 
 impl SiteInput {

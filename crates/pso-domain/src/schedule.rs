@@ -12,6 +12,7 @@
 //!   Chicago's local hours as if they were Paris hours).
 
 use crate::model::{Assignment, Dependency, DependencyType, Project, Site, Task, MINUTES_PER_DAY};
+use crate::values::parse_hhmm;
 use chrono::{NaiveDate, TimeZone};
 use pso_schedule::calendar::{self, Calendar, CalendarSpec, Minute};
 use pso_schedule::{DepKind, Input, Options, Work};
@@ -72,12 +73,6 @@ pub enum PlanError {
     Empty,
 }
 
-fn hhmm(s: &str) -> Option<u16> {
-    let (h, m) = s.split_once(':')?;
-    let v = h.parse::<u16>().ok()? * 60 + m.parse::<u16>().ok()?;
-    (v <= 1440).then_some(v)
-}
-
 /// The working-time calendar of a site.
 pub fn site_calendar(site: &Site) -> Result<CalendarSpec, PlanError> {
     let days: Vec<usize> = site
@@ -88,7 +83,7 @@ pub fn site_calendar(site: &Site) -> Result<CalendarSpec, PlanError> {
     let hours: Vec<(u16, u16)> = site
         .working_hours
         .iter()
-        .filter_map(|[a, b]| Some((hhmm(a)?, hhmm(b)?)))
+        .filter_map(|[a, b]| Some((parse_hhmm(a)?, parse_hhmm(b)?)))
         .collect();
     let mut spec = CalendarSpec::weekly(&days, &hours);
     for h in &site.holidays {
@@ -104,7 +99,7 @@ pub fn day_minutes(site: &Site) -> Minute {
     let m: Minute = site
         .working_hours
         .iter()
-        .filter_map(|[a, b]| Some(Minute::from(hhmm(b)?) - Minute::from(hhmm(a)?)))
+        .filter_map(|[a, b]| Some(Minute::from(parse_hhmm(b)?) - Minute::from(parse_hhmm(a)?)))
         .sum();
     if m > 0 {
         m

@@ -183,6 +183,16 @@ pub fn parse_date(s: &str) -> Result<chrono::NaiveDate, ValueError> {
     })
 }
 
+/// Minutes after midnight of a `HH:MM` time of day, `00:00` to `24:00` (two digits each).
+pub fn parse_hhmm(s: &str) -> Option<u16> {
+    let (h, m) = s.split_once(':')?;
+    if h.len() != 2 || m.len() != 2 {
+        return None;
+    }
+    let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+    (m < 60 && h * 60 + m <= 1440).then_some(h * 60 + m)
+}
+
 /// Working-week day names, in the order Monday..Sunday.
 pub const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
@@ -251,6 +261,15 @@ mod tests {
         assert_eq!(Email::parse("A@B.com").unwrap().as_str(), "a@b.com");
         assert!(Email::parse("a@b").is_err());
         assert!(Email::parse("a b@c.de").is_err());
+    }
+
+    #[test]
+    fn times_of_day() {
+        assert_eq!(parse_hhmm("09:30"), Some(570));
+        assert_eq!(parse_hhmm("24:00"), Some(1440));
+        for bad in ["24:01", "9:30", "09:60", "0930", "ab:cd"] {
+            assert_eq!(parse_hhmm(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -315,9 +315,9 @@ fn intervals(wd: &mspdi::WeekDay) -> Vec<(u32, u32)> {
         .collect()
 }
 
+/// A site's `HH:MM` in minutes after midnight (site hours are validated when saved).
 fn parse_hhmm(s: &str) -> Option<u32> {
-    let (h, m) = s.split_once(':')?;
-    Some(h.parse::<u32>().ok()? * 60 + m.parse::<u32>().ok()?)
+    pso_domain::values::parse_hhmm(s).map(u32::from)
 }
 
 /// Compares the file's project calendar with the site's; differences go to the report.
