@@ -1,7 +1,10 @@
 //! Roles, scopes and the one place where PSO decides what a caller may see and do.
 //!
-//! A user holds grants: a [`Role`] on a [`Scope`]. Every page, API route, list query and export
-//! asks this module. For projects (and everything inside them: tasks, dependencies,
+//! A user holds grants: a [`Role`] on a scope. Grants are stored and compared **by id**
+//! ([`ScopeId`]): renaming a site, unit or project keeps its grants, and a code that is re-used
+//! for a new object grants nothing. Codes ([`Scope`]) are only for input and display: a grant
+//! is written as `site:GRE` and resolved to the site's id once, when it is saved. Every page,
+//! API route, list query and export asks this module. For projects (and everything inside them: tasks, dependencies,
 //! assignments, their audit trail) the answer is a [`ProjectScope`]: the set of projects a
 //! caller may read or write. The store turns it into a `WHERE` clause for lists; handlers call
 //! [`ProjectScope::covers`] for single objects. Both come from the same grants, so a list never
@@ -142,11 +145,85 @@ impl<'de> Deserialize<'de> for Scope {
     }
 }
 
-/// A role granted on a scope.
+/// Where a grant holds, by id: what the permission rules compare.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum ScopeId {
+    Global,
+    BusinessUnit(String),
+    Site(String),
+    Project(String),
+}
+
+impl ScopeId {
+    /// `global`, `site`, `business_unit` or `project`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ScopeId::Global => "global",
+            ScopeId::BusinessUnit(_) => "business_unit",
+            ScopeId::Site(_) => "site",
+            ScopeId::Project(_) => "project",
+        }
+    }
+
+    /// The id of the object (none for `global`).
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            ScopeId::Global => None,
+            ScopeId::BusinessUnit(i) | ScopeId::Site(i) | ScopeId::Project(i) => Some(i),
+        }
+    }
+}
+
+/// A role granted on a scope named by code: the input form of a grant (`{"role": "pso",
+/// "scope": "site:GRE"}`), resolved to a [`ScopeId`] when saved.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Grant {
     pub role: Role,
     pub scope: Scope,
+}
+
+/// A stored grant: the role, the scope by id (what access is decided on) and, for display, the
+/// scope with the object's current code.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct UserGrant {
+    pub role: Role,
+    /// The scope with the object's code as it is now (`site:GRE`).
+    pub scope: Scope,
+    /// The id of the site, business unit or project (absent for `global`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope_id: Option<String>,
+}
+
+impl UserGrant {
+    /// What the permission rules compare.
+    pub fn access(&self) -> AccessGrant {
+        let id = self.scope_id.clone().unwrap_or_default();
+        AccessGrant {
+            role: self.role,
+            scope: match &self.scope {
+                Scope::Global => ScopeId::Global,
+                Scope::BusinessUnit(_) => ScopeId::BusinessUnit(id),
+                Scope::Site(_) => ScopeId::Site(id),
+                Scope::Project(_) => ScopeId::Project(id),
+            },
+        }
+    }
+
+    /// The input form (by code).
+    pub fn input(&self) -> Grant {
+        Grant {
+            role: self.role,
+            scope: self.scope.clone(),
+        }
+    }
+}
+
+/// A role granted on a scope by id.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct AccessGrant {
+    pub role: Role,
+    pub scope: ScopeId,
 }
 
 /// Who is asking: the signed-in user (or the owner of an API token) and their grants.
@@ -155,16 +232,17 @@ pub struct Principal {
     pub user_id: String,
     pub email: String,
     pub name: String,
-    pub grants: Vec<Grant>,
+    pub grants: Vec<AccessGrant>,
 }
 
-/// What a project looks like to the permission rules: its code and where it belongs.
+/// What a project looks like to the permission rules: its id and where it belongs, by id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProjectRef {
-    pub code: String,
-    pub site_code: String,
+    /// Empty for a project not created yet (a creation is checked on its site and unit).
+    pub id: String,
+    pub site_id: String,
     /// The project's business unit and every unit above it (a line's parent unit).
-    pub business_unit_codes: Vec<String>,
+    pub business_unit_ids: Vec<String>,
 }
 
 /// What the caller wants to do with projects.
@@ -178,32 +256,33 @@ pub enum ProjectAction {
     Manage,
 }
 
-/// The set of projects a caller may act on; see the module docs.
+/// The set of projects a caller may act on, by id; see the module docs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProjectScope {
     pub all: bool,
-    pub site_codes: Vec<String>,
-    pub business_unit_codes: Vec<String>,
-    pub project_codes: Vec<String>,
+    pub site_ids: Vec<String>,
+    /// Granted units; a unit covers its lines (the store expands them for list queries).
+    pub business_unit_ids: Vec<String>,
+    pub project_ids: Vec<String>,
 }
 
 impl ProjectScope {
     /// Nothing at all.
     pub fn is_empty(&self) -> bool {
         !self.all
-            && self.site_codes.is_empty()
-            && self.business_unit_codes.is_empty()
-            && self.project_codes.is_empty()
+            && self.site_ids.is_empty()
+            && self.business_unit_ids.is_empty()
+            && self.project_ids.is_empty()
     }
 
     /// Does this scope include the project?
     pub fn covers(&self, p: &ProjectRef) -> bool {
         self.all
-            || self.site_codes.contains(&p.site_code)
-            || self.project_codes.contains(&p.code)
-            || p.business_unit_codes
+            || self.site_ids.contains(&p.site_id)
+            || (!p.id.is_empty() && self.project_ids.contains(&p.id))
+            || p.business_unit_ids
                 .iter()
-                .any(|b| self.business_unit_codes.contains(b))
+                .any(|b| self.business_unit_ids.contains(b))
     }
 }
 
@@ -215,7 +294,7 @@ impl Principal {
     fn has_global(&self, role: Role) -> bool {
         self.grants
             .iter()
-            .any(|g| g.role == role && g.scope == Scope::Global)
+            .any(|g| g.role == role && g.scope == ScopeId::Global)
     }
 
     pub fn is_admin(&self) -> bool {
@@ -236,21 +315,21 @@ impl Principal {
             }
             // Standards officers work across the organisation: their grants read everywhere.
             let scope = if g.role == Role::Standards && action == ProjectAction::Read {
-                &Scope::Global
+                &ScopeId::Global
             } else {
                 &g.scope
             };
             match scope {
-                Scope::Global => s.all = true,
-                Scope::Site(c) => s.site_codes.push(c.clone()),
-                Scope::BusinessUnit(c) => s.business_unit_codes.push(c.clone()),
-                Scope::Project(c) => s.project_codes.push(c.clone()),
+                ScopeId::Global => s.all = true,
+                ScopeId::Site(i) => s.site_ids.push(i.clone()),
+                ScopeId::BusinessUnit(i) => s.business_unit_ids.push(i.clone()),
+                ScopeId::Project(i) => s.project_ids.push(i.clone()),
             }
         }
         for v in [
-            &mut s.site_codes,
-            &mut s.business_unit_codes,
-            &mut s.project_codes,
+            &mut s.site_ids,
+            &mut s.business_unit_ids,
+            &mut s.project_ids,
         ] {
             v.sort();
             v.dedup();
@@ -267,14 +346,14 @@ impl Principal {
         self.is_admin()
     }
 
-    /// People: admins everywhere, PSO data administrators on their sites.
-    pub fn can_edit_person(&self, site_code: &str) -> bool {
+    /// People: admins everywhere, PSO data administrators on their sites (by site id).
+    pub fn can_edit_person(&self, site_id: &str) -> bool {
         self.is_admin()
             || self.grants.iter().any(|g| {
                 g.role == Role::Pso
                     && match &g.scope {
-                        Scope::Global => true,
-                        Scope::Site(c) => c == site_code,
+                        ScopeId::Global => true,
+                        ScopeId::Site(i) => i == site_id,
                         _ => false,
                     }
             })
@@ -308,6 +387,7 @@ impl Principal {
 mod tests {
     use super::*;
 
+    /// A principal from (role, scope) pairs where the scope is written `kind:ID` (ids here).
     fn p(grants: &[(Role, &str)]) -> Principal {
         Principal {
             user_id: "u".into(),
@@ -315,19 +395,25 @@ mod tests {
             name: "U".into(),
             grants: grants
                 .iter()
-                .map(|(r, s)| Grant {
+                .map(|(r, s)| AccessGrant {
                     role: *r,
-                    scope: Scope::parse(s).unwrap(),
+                    scope: match s.split_once(':') {
+                        None => ScopeId::Global,
+                        Some(("site", i)) => ScopeId::Site(i.into()),
+                        Some(("business_unit", i)) => ScopeId::BusinessUnit(i.into()),
+                        Some(("project", i)) => ScopeId::Project(i.into()),
+                        Some(_) => panic!("bad scope {s}"),
+                    },
                 })
                 .collect(),
         }
     }
 
-    fn proj(code: &str, site: &str, bus: &[&str]) -> ProjectRef {
+    fn proj(id: &str, site: &str, bus: &[&str]) -> ProjectRef {
         ProjectRef {
-            code: code.into(),
-            site_code: site.into(),
-            business_unit_codes: bus.iter().map(|s| s.to_string()).collect(),
+            id: id.into(),
+            site_id: site.into(),
+            business_unit_ids: bus.iter().map(|s| s.to_string()).collect(),
         }
     }
 
@@ -342,22 +428,22 @@ mod tests {
 
     #[test]
     fn site_scoped_pso() {
-        let u = p(&[(Role::Pso, "site:PAR")]);
-        let here = proj("A1", "PAR", &["ENG", "TECH"]);
-        let there = proj("B1", "CHI", &["ENG", "TECH"]);
+        let u = p(&[(Role::Pso, "site:s-par")]);
+        let here = proj("a1", "s-par", &["b-eng", "b-tech"]);
+        let there = proj("b1", "s-chi", &["b-eng", "b-tech"]);
         assert!(u.can_project(ProjectAction::Read, &here));
         assert!(u.can_project(ProjectAction::Manage, &here));
         assert!(!u.can_project(ProjectAction::Read, &there));
         assert!(!u.can_project(ProjectAction::Manage, &there));
-        assert!(u.can_edit_person("PAR"));
-        assert!(!u.can_edit_person("CHI"));
+        assert!(u.can_edit_person("s-par"));
+        assert!(!u.can_edit_person("s-chi"));
     }
 
     #[test]
     fn member_and_executive_read_only() {
-        let m = p(&[(Role::Member, "project:A1")]);
+        let m = p(&[(Role::Member, "project:a1")]);
         let e = p(&[(Role::Executive, "global")]);
-        let a1 = proj("A1", "PAR", &["ENG"]);
+        let a1 = proj("a1", "s-par", &["b-eng"]);
         assert!(m.can_project(ProjectAction::Read, &a1));
         assert!(!m.can_project(ProjectAction::Edit, &a1));
         assert!(e.can_project(ProjectAction::Read, &a1));
@@ -367,18 +453,49 @@ mod tests {
 
     #[test]
     fn business_unit_covers_its_lines() {
-        let pmo = p(&[(Role::Pmo, "business_unit:TECH")]);
-        assert!(pmo.can_project(ProjectAction::Manage, &proj("A1", "PAR", &["ENG", "TECH"])));
-        assert!(!pmo.can_project(ProjectAction::Read, &proj("B1", "PAR", &["OPS", "CORP"])));
+        let pmo = p(&[(Role::Pmo, "business_unit:b-tech")]);
+        assert!(pmo.can_project(
+            ProjectAction::Manage,
+            &proj("a1", "s-par", &["b-eng", "b-tech"])
+        ));
+        assert!(!pmo.can_project(
+            ProjectAction::Read,
+            &proj("b1", "s-par", &["b-ops", "b-corp"])
+        ));
     }
 
     #[test]
     fn project_manager_edits_but_does_not_manage() {
-        let pm = p(&[(Role::ProjectManager, "project:A1")]);
-        let a1 = proj("A1", "PAR", &["ENG"]);
+        let pm = p(&[(Role::ProjectManager, "project:a1")]);
+        let a1 = proj("a1", "s-par", &["b-eng"]);
         assert!(pm.can_project(ProjectAction::Edit, &a1));
         assert!(!pm.can_project(ProjectAction::Manage, &a1));
-        assert!(!pm.can_project(ProjectAction::Read, &proj("A2", "PAR", &["ENG"])));
+        assert!(!pm.can_project(ProjectAction::Read, &proj("a2", "s-par", &["b-eng"])));
+    }
+
+    #[test]
+    fn a_project_grant_never_covers_a_project_not_created_yet() {
+        let pm = p(&[(Role::ProjectManager, "project:a1")]);
+        assert!(!pm.can_project(ProjectAction::Read, &proj("", "s-par", &["b-eng"])));
+    }
+
+    #[test]
+    fn grants_by_id_survive_renames_and_ignore_reused_codes() {
+        // The stored grant names project id a1 (its code was ERP-S4 when granted).
+        let g = UserGrant {
+            role: Role::ProjectManager,
+            scope: Scope::Project("ERP-S4-OLD".into()),
+            scope_id: Some("a1".into()),
+        };
+        let pm = Principal {
+            user_id: "u".into(),
+            email: "u@x.org".into(),
+            name: "U".into(),
+            grants: vec![g.access()],
+        };
+        assert!(pm.can_project(ProjectAction::Read, &proj("a1", "s", &[])));
+        // A new project that took the old code ERP-S4 has another id.
+        assert!(!pm.can_project(ProjectAction::Read, &proj("a9", "s", &[])));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! Durations are stored as integer minutes (a working day counts 8 hours in stored task figures:
 //! [`MINUTES_PER_DAY`]); the API speaks days and hours.
 
-use crate::access::Grant;
+use crate::access::{Grant, UserGrant};
 use crate::error::ValidationErrors;
 use crate::values::{
     parse_date, parse_hhmm, parse_working_week, Code, CountryCode, CurrencyCode, Email, Name,
@@ -349,7 +349,8 @@ pub struct User {
     pub email: String,
     pub name: String,
     pub person_id: Option<String>,
-    pub grants: Vec<Grant>,
+    /// Stored by id; shown with the scope's current code.
+    pub grants: Vec<UserGrant>,
     pub disabled: bool,
     pub created_at: String,
     pub updated_at: String,
@@ -430,7 +431,7 @@ entity!(User, UserInput, "user", |self| {
         email: self.email.clone(),
         name: self.name.clone(),
         person_id: self.person_id.clone(),
-        grants: self.grants.clone(),
+        grants: self.grants.iter().map(UserGrant::input).collect(),
         disabled: self.disabled,
         password: None,
     }

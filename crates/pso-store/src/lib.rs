@@ -19,7 +19,6 @@ mod plan;
 mod schedule;
 
 pub use auth::{ApiToken, SessionRow};
-pub use org::person_site_code;
 pub use plan::{ProjectFilter, ProjectRow};
 
 use pso_domain::model::AuditEvent;
@@ -53,6 +52,10 @@ pub enum StoreError {
         "the database schema (migration {version}) is newer than this pso binary; upgrade pso"
     )]
     NewerSchema { version: i64 },
+    /// A stored value does not parse: the database was changed outside PSO or by a bug.
+    /// Never replaced by a default.
+    #[error("corrupt data in {what}: {detail}")]
+    Corrupt { what: String, detail: String },
     #[error("database error: {0}")]
     Internal(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
@@ -150,15 +153,17 @@ impl Store {
         self.backend
     }
 
-    /// Applies pending migrations; refuses a database migrated by a newer binary.
+    /// Applies pending migrations, then the data conversions that SQL alone cannot do on both
+    /// engines; refuses a database migrated by a newer binary.
     pub async fn migrate(&self) -> Result<()> {
         match MIGRATOR.run(&self.pool).await {
-            Ok(()) => Ok(()),
+            Ok(()) => {}
             Err(sqlx::migrate::MigrateError::VersionMissing(v)) => {
-                Err(StoreError::NewerSchema { version: v })
+                return Err(StoreError::NewerSchema { version: v })
             }
-            Err(e) => Err(e.into()),
+            Err(e) => return Err(e.into()),
         }
+        self.convert_legacy_grants().await
     }
 
     pub async fn close(&self) {
@@ -268,6 +273,39 @@ pub(crate) async fn fetch<T>(
     }
 }
 
+/// Most ids bound in one `IN (...)` list; longer lists are read in chunks.
+const IN_CHUNK: usize = 500;
+
+impl Store {
+    /// Every row of `table` whose `col` is one of `ids`, mapped by `f`: one query per
+    /// [`IN_CHUNK`] ids (instead of one per id), ordered by `order` within each chunk.
+    pub(crate) async fn select_in<T>(
+        &self,
+        table: &str,
+        col: &str,
+        ids: &[String],
+        order: &str,
+        f: fn(&AnyRow) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(IN_CHUNK) {
+            let ph: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT * FROM {table} WHERE {col} IN ({}) ORDER BY {order}",
+                ph.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(id.clone());
+            }
+            for r in q.fetch_all(self.pool()).await? {
+                out.push(f(&r)?);
+            }
+        }
+        Ok(out)
+    }
+}
+
 impl Store {
     /// One row of `table` by id, mapped by `f` (`None` when there is none).
     pub(crate) async fn get_table<T>(
@@ -336,8 +374,19 @@ pub(crate) async fn audit<T: serde::Serialize>(
     Ok(())
 }
 
+/// The error for a stored value that does not parse.
+pub(crate) fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        what: what.to_string(),
+        detail: detail.to_string(),
+    }
+}
+
 fn audit_from_row(r: &AnyRow) -> Result<AuditEvent> {
-    let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+    let parse = |s: Option<String>| -> Result<Option<serde_json::Value>> {
+        s.map(|s| serde_json::from_str(&s).map_err(|e| corrupt("audit_events", e)))
+            .transpose()
+    };
     Ok(AuditEvent {
         id: r.try_get("id")?,
         at: r.try_get("at")?,
@@ -347,8 +396,8 @@ fn audit_from_row(r: &AnyRow) -> Result<AuditEvent> {
         entity_type: r.try_get("entity_type")?,
         entity_id: r.try_get("entity_id")?,
         project_id: r.try_get("project_id")?,
-        before: parse(r.try_get("before_json")?),
-        after: parse(r.try_get("after_json")?),
+        before: parse(r.try_get("before_json")?)?,
+        after: parse(r.try_get("after_json")?)?,
     })
 }
 
@@ -416,7 +465,7 @@ pub(crate) async fn check_versioned(
 
 pub(crate) fn json_col<T: serde::de::DeserializeOwned>(r: &AnyRow, col: &str) -> Result<T> {
     let s: String = r.try_get(col)?;
-    serde_json::from_str(&s).map_err(|e| StoreError::Internal(sqlx::Error::Decode(Box::new(e))))
+    serde_json::from_str(&s).map_err(|e| corrupt(col, e))
 }
 
 pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {

@@ -4,11 +4,12 @@ use crate::{
     audit, check_versioned, fetch, json_col, map_write_err, new_id, now, page, to_json, Actor,
     Page, Result, Store, StoreError,
 };
+use pso_domain::access::{AccessGrant, Role, Scope, ScopeId, UserGrant};
 use pso_domain::model::{
     BusinessUnit, Entity, NewBusinessUnit, NewPerson, NewSite, NewUser, Person, Site, User,
 };
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 fn bu_from_row(r: &AnyRow) -> Result<BusinessUnit> {
     Ok(BusinessUnit {
@@ -52,6 +53,7 @@ fn person_from_row(r: &AnyRow) -> Result<Person> {
     })
 }
 
+/// A user row without its grants (see [`load_user`] and [`with_grants`]).
 fn user_from_row(r: &AnyRow) -> Result<User> {
     Ok(User {
         id: r.try_get("id")?,
@@ -59,11 +61,176 @@ fn user_from_row(r: &AnyRow) -> Result<User> {
         email: r.try_get("email")?,
         name: r.try_get("name")?,
         person_id: r.try_get("person_id")?,
-        grants: json_col(r, "grants")?,
+        grants: Vec::new(),
         disabled: r.try_get::<i64, _>("disabled")? != 0,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
     })
+}
+
+/// The grants of these users with each scope's current code, by user id.
+const GRANTS_SQL: &str = "SELECT g.user_id, g.role, g.scope_kind, g.site_id, \
+     g.business_unit_id, g.project_id, s.code AS site_code, b.code AS unit_code, \
+     p.code AS project_code FROM user_grants g LEFT JOIN sites s ON s.id = g.site_id \
+     LEFT JOIN business_units b ON b.id = g.business_unit_id \
+     LEFT JOIN projects p ON p.id = g.project_id";
+
+fn grant_from_row(r: &AnyRow) -> Result<(String, UserGrant)> {
+    let role: String = r.try_get("role")?;
+    let role = Role::parse(&role).ok_or_else(|| crate::corrupt("user_grants.role", &role))?;
+    let kind: String = r.try_get("scope_kind")?;
+    let id_code = |id: &str, code: &str| -> Result<(String, String)> {
+        let i: Option<String> = r.try_get(id)?;
+        let c: Option<String> = r.try_get(code)?;
+        match (i, c) {
+            (Some(i), Some(c)) => Ok((i, c)),
+            _ => Err(crate::corrupt(
+                "user_grants",
+                "grant without its scope object",
+            )),
+        }
+    };
+    let (scope, scope_id) = match kind.as_str() {
+        "global" => (Scope::Global, None),
+        "site" => {
+            let (i, c) = id_code("site_id", "site_code")?;
+            (Scope::Site(c), Some(i))
+        }
+        "business_unit" => {
+            let (i, c) = id_code("business_unit_id", "unit_code")?;
+            (Scope::BusinessUnit(c), Some(i))
+        }
+        "project" => {
+            let (i, c) = id_code("project_id", "project_code")?;
+            (Scope::Project(c), Some(i))
+        }
+        other => return Err(crate::corrupt("user_grants.scope_kind", other)),
+    };
+    Ok((
+        r.try_get("user_id")?,
+        UserGrant {
+            role,
+            scope,
+            scope_id,
+        },
+    ))
+}
+
+/// Fills in the grants of `users` (one query per chunk of users).
+async fn with_grants(c: &mut AnyConnection, mut users: Vec<User>) -> Result<Vec<User>> {
+    let ids: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
+    for chunk in ids.chunks(500) {
+        if chunk.is_empty() {
+            continue;
+        }
+        let ph: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "{GRANTS_SQL} WHERE g.user_id IN ({}) ORDER BY g.user_id, g.id",
+            ph.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(id.clone());
+        }
+        for r in q.fetch_all(&mut *c).await? {
+            let (uid, g) = grant_from_row(&r)?;
+            if let Some(u) = users.iter_mut().find(|u| u.id == uid) {
+                u.grants.push(g);
+            }
+        }
+    }
+    for u in &mut users {
+        u.grants.sort();
+    }
+    Ok(users)
+}
+
+/// One user with their grants.
+async fn load_user(c: &mut AnyConnection, id: &str) -> Result<User> {
+    let u = fetch(&mut *c, "users", id, user_from_row).await?;
+    let mut v = with_grants(c, vec![u]).await?;
+    v.pop().ok_or(StoreError::NotFound)
+}
+
+/// Replaces a user's grants.
+async fn write_grants(c: &mut AnyConnection, user_id: &str, grants: &[AccessGrant]) -> Result<()> {
+    sqlx::query("DELETE FROM user_grants WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *c)
+        .await?;
+    let mut seen = std::collections::BTreeSet::new();
+    for g in grants {
+        if !seen.insert(g) {
+            continue;
+        }
+        let (site, unit, project) = match &g.scope {
+            ScopeId::Global => (None, None, None),
+            ScopeId::Site(i) => (Some(i.clone()), None, None),
+            ScopeId::BusinessUnit(i) => (None, Some(i.clone()), None),
+            ScopeId::Project(i) => (None, None, Some(i.clone())),
+        };
+        sqlx::query(
+            "INSERT INTO user_grants (id, user_id, role, scope_kind, site_id, business_unit_id, \
+             project_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(new_id())
+        .bind(user_id)
+        .bind(g.role.as_str())
+        .bind(g.scope.kind())
+        .bind(site)
+        .bind(unit)
+        .bind(project)
+        .bind(now())
+        .execute(&mut *c)
+        .await
+        .map_err(|e| map_write_err(e, "grants", "this grant"))?;
+    }
+    Ok(())
+}
+
+/// Deletes every grant on a site, unit or project that is being deleted, inside its
+/// transaction, with an update event on each user who held one.
+pub(crate) async fn drop_grants_on(
+    c: &mut AnyConnection,
+    actor: &Actor,
+    column: &str,
+    id: &str,
+) -> Result<()> {
+    let rows = sqlx::query(&format!(
+        "SELECT DISTINCT user_id FROM user_grants WHERE {column} = $1 ORDER BY user_id"
+    ))
+    .bind(id)
+    .fetch_all(&mut *c)
+    .await?;
+    for r in rows {
+        let uid: String = r.try_get("user_id")?;
+        let before = load_user(c, &uid).await?;
+        sqlx::query(&format!(
+            "DELETE FROM user_grants WHERE user_id = $1 AND {column} = $2"
+        ))
+        .bind(&uid)
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+        sqlx::query("UPDATE users SET version = version + 1, updated_at = $2 WHERE id = $1")
+            .bind(&uid)
+            .bind(now())
+            .execute(&mut *c)
+            .await?;
+        let after = load_user(c, &uid).await?;
+        audit(
+            c,
+            actor,
+            "update",
+            User::KIND,
+            &uid,
+            None,
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// A delete that other objects still refer to is a conflict, not a failure.
@@ -77,20 +244,6 @@ fn map_delete_err(e: sqlx::Error, what: &str) -> StoreError {
         }
     }
     StoreError::Internal(e)
-}
-
-/// The code of a person's site (for the permission rules on people).
-pub async fn person_site_code(store: &Store, person_id: &str) -> Result<Option<String>> {
-    let r = sqlx::query(
-        "SELECT s.code AS code FROM people p JOIN sites s ON s.id = p.site_id WHERE p.id = $1",
-    )
-    .bind(person_id)
-    .fetch_optional(store.pool())
-    .await?;
-    Ok(match r {
-        Some(r) => Some(r.try_get("code")?),
-        None => None,
-    })
 }
 
 impl Store {
@@ -111,7 +264,8 @@ impl Store {
         page(rows, limit, f)
     }
 
-    /// Deletes `id` from `table` if its version is `expected`, with the audit event.
+    /// Deletes `id` from `table` if its version is `expected`, with the audit event; grants on
+    /// the object (named by `grant_column` of `user_grants`) go first.
     async fn delete_row<T: Entity>(
         &self,
         actor: &Actor,
@@ -119,10 +273,18 @@ impl Store {
         id: &str,
         expected: i64,
         f: fn(&AnyRow) -> Result<T>,
-        project_id: Option<&str>,
+        grant_column: Option<&str>,
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let before = fetch(&mut tx, table, id, f).await?;
+        if before.version() != expected {
+            return Err(StoreError::Stale {
+                current: before.version(),
+            });
+        }
+        if let Some(col) = grant_column {
+            drop_grants_on(&mut tx, actor, col, id).await?;
+        }
         let res = sqlx::query(&format!(
             "DELETE FROM {table} WHERE id = $1 AND version = $2"
         ))
@@ -138,7 +300,7 @@ impl Store {
             "delete",
             T::KIND,
             id,
-            project_id,
+            None,
             Some(&before),
             None,
         )
@@ -246,8 +408,15 @@ impl Store {
     }
 
     pub async fn delete_business_unit(&self, actor: &Actor, id: &str, expected: i64) -> Result<()> {
-        self.delete_row::<BusinessUnit>(actor, "business_units", id, expected, bu_from_row, None)
-            .await
+        self.delete_row::<BusinessUnit>(
+            actor,
+            "business_units",
+            id,
+            expected,
+            bu_from_row,
+            Some("business_unit_id"),
+        )
+        .await
     }
 
     // ------------------------------------------------------------ sites
@@ -352,7 +521,7 @@ impl Store {
     }
 
     pub async fn delete_site(&self, actor: &Actor, id: &str, expected: i64) -> Result<()> {
-        self.delete_row::<Site>(actor, "sites", id, expected, site_from_row, None)
+        self.delete_row::<Site>(actor, "sites", id, expected, site_from_row, Some("site_id"))
             .await
     }
 
@@ -380,6 +549,12 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         page(rows, limit, person_from_row)
+    }
+
+    /// The people with these ids (batched; unknown ids are left out).
+    pub async fn people_by_ids(&self, ids: &[String]) -> Result<Vec<Person>> {
+        self.select_in("people", "id", ids, "id", person_from_row)
+            .await
     }
 
     pub async fn get_person(&self, id: &str) -> Result<Option<Person>> {
@@ -467,30 +642,49 @@ impl Store {
     // ------------------------------------------------------------ users
 
     pub async fn list_users(&self, limit: i64, cursor: Option<&str>) -> Result<Page<User>> {
-        self.list_table("users", limit, cursor, user_from_row).await
+        let p = self
+            .list_table("users", limit, cursor, user_from_row)
+            .await?;
+        let mut c = self.pool().acquire().await?;
+        Ok(Page {
+            items: with_grants(&mut c, p.items).await?,
+            next_cursor: p.next_cursor,
+        })
     }
 
     pub async fn get_user(&self, id: &str) -> Result<Option<User>> {
-        self.get_table("users", id, user_from_row).await
+        let mut c = self.pool().acquire().await?;
+        match load_user(&mut c, id).await {
+            Ok(u) => Ok(Some(u)),
+            Err(StoreError::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// The user with this e-mail and their password hash (if they have one).
     pub async fn user_by_email(&self, email: &str) -> Result<Option<(User, Option<String>)>> {
+        let mut c = self.pool().acquire().await?;
         let r = sqlx::query("SELECT * FROM users WHERE email = $1")
             .bind(email.trim().to_lowercase())
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *c)
             .await?;
         match r {
-            Some(r) => Ok(Some((user_from_row(&r)?, r.try_get("password_hash")?))),
+            Some(r) => {
+                let hash = r.try_get("password_hash")?;
+                let mut v = with_grants(&mut c, vec![user_from_row(&r)?]).await?;
+                Ok(v.pop().map(|u| (u, hash)))
+            }
             None => Ok(None),
         }
     }
 
-    /// Creates a user; `password_hash` is the argon2id PHC string (hashing is the caller's).
+    /// Creates a user with `grants` (resolved to ids by the caller); `password_hash` is the
+    /// argon2id PHC string (hashing is the caller's).
     pub async fn create_user(
         &self,
         actor: &Actor,
         v: &NewUser,
+        grants: &[AccessGrant],
         password_hash: Option<&str>,
     ) -> Result<User> {
         let mut tx = self.begin_write().await?;
@@ -504,14 +698,15 @@ impl Store {
         .bind(v.email.as_str())
         .bind(v.name.as_str())
         .bind(v.person_id.clone())
-        .bind(to_json(&v.grants)?)
+        .bind("[]")
         .bind(v.disabled as i64)
         .bind(password_hash.map(str::to_string))
         .bind(&t)
         .execute(&mut *tx)
         .await
         .map_err(|e| map_write_err(e, "email", "a user with this e-mail"))?;
-        let after = fetch(&mut tx, "users", &id, user_from_row).await?;
+        write_grants(&mut tx, &id, grants).await?;
+        let after = load_user(&mut tx, &id).await?;
         audit(
             &mut tx,
             actor,
@@ -527,28 +722,30 @@ impl Store {
         Ok(after)
     }
 
-    /// Updates a user; a new `password_hash` replaces the old one and ends their sessions.
+    /// Updates a user and replaces their grants (resolved to ids by the caller). A new
+    /// `password_hash` replaces the old one; a new password or disabling the user ends their
+    /// sessions and revokes their API tokens.
     pub async fn update_user(
         &self,
         actor: &Actor,
         id: &str,
         expected: i64,
         v: &NewUser,
+        grants: &[AccessGrant],
         password_hash: Option<&str>,
     ) -> Result<User> {
         let mut tx = self.begin_write().await?;
-        let before = fetch(&mut tx, "users", id, user_from_row).await?;
+        let before = load_user(&mut tx, id).await?;
         let res = sqlx::query(
             "UPDATE users SET version = version + 1, email = $3, name = $4, person_id = $5, \
-             grants = $6, disabled = $7, password_hash = COALESCE($8, password_hash), \
-             updated_at = $9 WHERE id = $1 AND version = $2",
+             disabled = $6, password_hash = COALESCE($7, password_hash), \
+             updated_at = $8 WHERE id = $1 AND version = $2",
         )
         .bind(id)
         .bind(expected)
         .bind(v.email.as_str())
         .bind(v.name.as_str())
         .bind(v.person_id.clone())
-        .bind(to_json(&v.grants)?)
         .bind(v.disabled as i64)
         .bind(password_hash.map(str::to_string))
         .bind(now())
@@ -556,13 +753,21 @@ impl Store {
         .await
         .map_err(|e| map_write_err(e, "email", "a user with this e-mail"))?;
         check_versioned(&mut tx, "users", id, res.rows_affected()).await?;
+        write_grants(&mut tx, id, grants).await?;
         if password_hash.is_some() || v.disabled {
             sqlx::query("DELETE FROM sessions WHERE user_id = $1")
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
+            sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+            )
+            .bind(id)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
         }
-        let after = fetch(&mut tx, "users", id, user_from_row).await?;
+        let after = load_user(&mut tx, id).await?;
         audit(
             &mut tx,
             actor,
@@ -579,7 +784,112 @@ impl Store {
     }
 
     pub async fn delete_user(&self, actor: &Actor, id: &str, expected: i64) -> Result<()> {
-        self.delete_row::<User>(actor, "users", id, expected, user_from_row, None)
+        let mut tx = self.begin_write().await?;
+        let before = load_user(&mut tx, id).await?;
+        if before.version != expected {
+            return Err(StoreError::Stale {
+                current: before.version,
+            });
+        }
+        let res = sqlx::query("DELETE FROM users WHERE id = $1 AND version = $2")
+            .bind(id)
+            .bind(expected)
+            .execute(&mut *tx)
             .await
+            .map_err(|e| map_delete_err(e, User::KIND))?;
+        check_versioned(&mut tx, "users", id, res.rows_affected()).await?;
+        audit(
+            &mut tx,
+            actor,
+            "delete",
+            User::KIND,
+            id,
+            None,
+            Some(&before),
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Converts grants kept by code in `users.grants` (before grants were stored by id) into
+    /// rows, once. A code that names nothing any more grants nothing and is dropped; each user
+    /// changed gets an audit event. Idempotent: converted users hold `[]`.
+    pub(crate) async fn convert_legacy_grants(&self) -> Result<()> {
+        let pending = sqlx::query("SELECT id, grants FROM users WHERE grants <> '[]' ORDER BY id")
+            .fetch_all(self.pool())
+            .await?;
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let actor = Actor::system("migration");
+        let mut tx = self.begin_write().await?;
+        for r in pending {
+            let uid: String = r.try_get("id")?;
+            let legacy: Vec<pso_domain::access::Grant> = json_col(&r, "grants")?;
+            let before = load_user(&mut tx, &uid).await?;
+            let mut grants = Vec::new();
+            let mut dropped = Vec::new();
+            for g in legacy {
+                let (table, code) = match &g.scope {
+                    Scope::Global => {
+                        grants.push(AccessGrant {
+                            role: g.role,
+                            scope: ScopeId::Global,
+                        });
+                        continue;
+                    }
+                    Scope::Site(c) => ("sites", c),
+                    Scope::BusinessUnit(c) => ("business_units", c),
+                    Scope::Project(c) => ("projects", c),
+                };
+                let found = sqlx::query(&format!("SELECT id FROM {table} WHERE code = $1"))
+                    .bind(code)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                match found {
+                    Some(f) => {
+                        let id: String = f.try_get("id")?;
+                        grants.push(AccessGrant {
+                            role: g.role,
+                            scope: match &g.scope {
+                                Scope::Site(_) => ScopeId::Site(id),
+                                Scope::BusinessUnit(_) => ScopeId::BusinessUnit(id),
+                                _ => ScopeId::Project(id),
+                            },
+                        });
+                    }
+                    None => dropped.push(g.scope.to_string()),
+                }
+            }
+            grants.extend(before.grants.iter().map(UserGrant::access));
+            write_grants(&mut tx, &uid, &grants).await?;
+            sqlx::query(
+                "UPDATE users SET grants = '[]', version = version + 1, updated_at = $2 \
+                 WHERE id = $1",
+            )
+            .bind(&uid)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+            if !dropped.is_empty() {
+                tracing::warn!(user = %uid, ?dropped, "grants on codes that name nothing were dropped");
+            }
+            let after = load_user(&mut tx, &uid).await?;
+            audit(
+                &mut tx,
+                &actor,
+                "update",
+                User::KIND,
+                &uid,
+                None,
+                Some(&before),
+                Some(&after),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 }

@@ -169,21 +169,14 @@ fn check_parent(
 impl Store {
     // ------------------------------------------------------------ scope resolution
 
-    /// Turns a permission scope into site ids, business-unit ids (with every unit below the
-    /// granted ones) and project codes.
-    async fn resolve_scope(&self, scope: &ProjectScope) -> Result<(Vec<String>, Vec<String>)> {
-        let sites = self.all_sites().await?;
-        let site_ids = sites
-            .iter()
-            .filter(|s| scope.site_codes.contains(&s.code))
-            .map(|s| s.id.clone())
-            .collect();
+    /// The ids of the granted business units and every unit below them (a unit covers its
+    /// lines), from one read of the (small) units table.
+    async fn units_below(&self, granted: &[String]) -> Result<Vec<String>> {
+        if granted.is_empty() {
+            return Ok(Vec::new());
+        }
         let bus = self.all_business_units().await?;
-        let mut chosen: BTreeSet<String> = bus
-            .iter()
-            .filter(|b| scope.business_unit_codes.contains(&b.code))
-            .map(|b| b.id.clone())
-            .collect();
+        let mut chosen: BTreeSet<String> = granted.iter().cloned().collect();
         loop {
             let before = chosen.len();
             for b in &bus {
@@ -197,44 +190,40 @@ impl Store {
                 break;
             }
         }
-        Ok((site_ids, chosen.into_iter().collect()))
+        Ok(chosen.into_iter().collect())
     }
 
-    /// What the permission rules need to know about a project: its code, site and units.
+    /// What the permission rules need to know about a project: its id, site and units.
     pub async fn project_ref(&self, project: &Project) -> Result<ProjectRef> {
-        self.project_ref_parts(&project.code, &project.site_id, &project.business_unit_id)
-            .await
+        let mut r = self
+            .project_ref_parts(&project.site_id, &project.business_unit_id)
+            .await?;
+        r.id = project.id.clone();
+        Ok(r)
     }
 
-    /// The [`ProjectRef`] a project with this code, site and unit would have (for creation).
+    /// The [`ProjectRef`] of a project not created yet, on this site and unit.
     pub async fn project_ref_parts(
         &self,
-        code: &str,
         site_id: &str,
         business_unit_id: &str,
     ) -> Result<ProjectRef> {
-        let sites = self.all_sites().await?;
         let bus = self.all_business_units().await?;
-        let site_code = sites
-            .iter()
-            .find(|s| s.id == site_id)
-            .map(|s| s.code.clone())
-            .unwrap_or_default();
-        let mut codes = Vec::new();
+        let mut ids = Vec::new();
         let mut cur = Some(business_unit_id.to_string());
         while let Some(id) = cur {
             match bus.iter().find(|b| b.id == id) {
-                Some(b) if !codes.contains(&b.code) => {
-                    codes.push(b.code.clone());
+                Some(b) if !ids.contains(&b.id) => {
+                    ids.push(b.id.clone());
                     cur = b.parent_id.clone();
                 }
                 _ => cur = None,
             }
         }
         Ok(ProjectRef {
-            code: code.to_string(),
-            site_code,
-            business_unit_codes: codes,
+            id: String::new(),
+            site_id: site_id.to_string(),
+            business_unit_ids: ids,
         })
     }
 
@@ -261,12 +250,12 @@ impl Store {
             format!("${}", binds.len())
         };
         if !scope.all {
-            let (site_ids, bu_ids) = self.resolve_scope(scope).await?;
+            let bu_ids = self.units_below(&scope.business_unit_ids).await?;
             let mut ors = Vec::new();
             for (col, vals) in [
-                ("site_id", &site_ids),
+                ("site_id", &scope.site_ids),
                 ("business_unit_id", &bu_ids),
-                ("code", &scope.project_codes),
+                ("id", &scope.project_ids),
             ] {
                 if !vals.is_empty() {
                     let ph: Vec<String> = vals.iter().map(|v| push(&mut sql, v.clone())).collect();
@@ -405,10 +394,17 @@ impl Store {
         Ok(after)
     }
 
-    /// Deletes a project with its whole plan (one audit event for the project).
+    /// Deletes a project with its whole plan (one audit event for the project) and the grants
+    /// on it (an audit event on each user who held one).
     pub async fn delete_project(&self, actor: &Actor, id: &str, expected: i64) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let before = fetch(&mut tx, "projects", id, project_from_row).await?;
+        if before.version != expected {
+            return Err(StoreError::Stale {
+                current: before.version,
+            });
+        }
+        crate::org::drop_grants_on(&mut tx, actor, "project_id", id).await?;
         // Children first: the WBS refers to itself, so the order must not matter to the engine.
         for table in ["assignments", "dependencies"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE project_id = $1"))
@@ -471,6 +467,45 @@ impl Store {
             .fetch_all(self.pool())
             .await?;
         rows.iter().map(task_from_row).collect()
+    }
+
+    /// Every task of several projects (batched: one query per chunk of projects).
+    pub async fn tasks_of_projects(&self, project_ids: &[String]) -> Result<Vec<Task>> {
+        self.select_in(
+            "tasks",
+            "project_id",
+            project_ids,
+            "project_id, position, id",
+            task_from_row,
+        )
+        .await
+    }
+
+    /// Every dependency of several projects (batched).
+    pub async fn dependencies_of_projects(
+        &self,
+        project_ids: &[String],
+    ) -> Result<Vec<Dependency>> {
+        self.select_in(
+            "dependencies",
+            "project_id",
+            project_ids,
+            "project_id, id",
+            dependency_from_row,
+        )
+        .await
+    }
+
+    /// Every assignment of several projects (batched).
+    pub async fn assignments_of_projects(&self, project_ids: &[String]) -> Result<Vec<Assignment>> {
+        self.select_in(
+            "assignments",
+            "project_id",
+            project_ids,
+            "project_id, id",
+            assignment_from_row,
+        )
+        .await
     }
 
     pub async fn get_task(&self, id: &str) -> Result<Option<Task>> {
@@ -586,6 +621,70 @@ impl Store {
             Some(&after),
         )
         .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Moves a task in the WBS (indent, outdent, up, down or to a place) in one transaction:
+    /// the project locked, the move checked on the whole WBS (`pso_domain::plan::apply_move`),
+    /// every task whose parent or position changes updated with its audit event. The moved
+    /// task must still be at `expected`.
+    pub async fn move_task(
+        &self,
+        actor: &Actor,
+        id: &str,
+        expected: i64,
+        mv: &pso_domain::plan::WbsMove,
+    ) -> Result<Task> {
+        use pso_domain::plan::{apply_move, WbsSlot};
+        let mut tx = self.begin_write().await?;
+        let me = fetch(&mut tx, "tasks", id, task_from_row).await?;
+        lock_project(&mut tx, &me.project_id).await?;
+        if me.version != expected {
+            return Err(StoreError::Stale {
+                current: me.version,
+            });
+        }
+        let rows = sqlx::query("SELECT id, parent_id, position FROM tasks WHERE project_id = $1")
+            .bind(&me.project_id)
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut slots = Vec::with_capacity(rows.len());
+        for r in rows {
+            slots.push(WbsSlot {
+                id: r.try_get("id")?,
+                parent_id: r.try_get("parent_id")?,
+                position: r.try_get("position")?,
+            });
+        }
+        let changes = apply_move(&slots, id, mv).map_err(StoreError::Invalid)?;
+        let t = now();
+        for c in &changes {
+            let before = fetch(&mut tx, "tasks", &c.id, task_from_row).await?;
+            sqlx::query(
+                "UPDATE tasks SET version = version + 1, parent_id = $2, position = $3, \
+                 updated_at = $4 WHERE id = $1",
+            )
+            .bind(&c.id)
+            .bind(c.parent_id.clone())
+            .bind(c.position)
+            .bind(&t)
+            .execute(&mut *tx)
+            .await?;
+            let after = fetch(&mut tx, "tasks", &c.id, task_from_row).await?;
+            audit(
+                &mut tx,
+                actor,
+                "update",
+                Task::KIND,
+                &c.id,
+                Some(&me.project_id),
+                Some(&before),
+                Some(&after),
+            )
+            .await?;
+        }
+        let after = fetch(&mut tx, "tasks", id, task_from_row).await?;
         tx.commit().await?;
         Ok(after)
     }

@@ -249,19 +249,25 @@ impl Store {
         &self,
         person_ids: &[String],
     ) -> Result<Vec<pso_domain::model::Assignment>> {
-        if person_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let ph: Vec<String> = (1..=person_ids.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT * FROM assignments WHERE person_id IN ({}) ORDER BY id",
-            ph.join(", ")
-        );
-        let mut q = sqlx::query(&sql);
-        for p in person_ids {
-            q = q.bind(p.clone());
-        }
-        let rows = q.fetch_all(self.pool()).await?;
-        rows.iter().map(crate::plan::assignment_from_row).collect()
+        self.select_in(
+            "assignments",
+            "person_id",
+            person_ids,
+            "id",
+            crate::plan::assignment_from_row,
+        )
+        .await
+    }
+
+    /// The stored schedules of several projects (one query per chunk of projects).
+    pub async fn schedules_of_projects(&self, project_ids: &[String]) -> Result<Vec<TaskSchedule>> {
+        self.select_in(
+            "task_schedules",
+            "project_id",
+            project_ids,
+            "project_id, start_at, task_id",
+            schedule_from_row,
+        )
+        .await
     }
 }

@@ -87,6 +87,10 @@ async fn main() -> anyhow::Result<()> {
             }
             .validate()
             .map_err(|e| anyhow::anyhow!("{e}"))?,
+            &[pso_domain::access::AccessGrant {
+                role: Role::Admin,
+                scope: pso_domain::access::ScopeId::Global,
+            }],
             None,
         )
         .await?;
@@ -195,7 +199,7 @@ async fn main() -> anyhow::Result<()> {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    let state = pso_web::AppState::new(store.clone(), pso_web::WebConfig::default())?;
+    let state = pso_web::AppState::new(store.clone(), pso_web::WebConfig::default()).await?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(pso_web::serve(listener, state, async {
         let _ = stopped.await;

@@ -301,7 +301,15 @@ async fn run(a: Args) {
     let u: UserInput = input(json!({"email": email, "name": "Bench",
         "grants": [{"role": "admin", "scope": "global"}]}));
     let user = store
-        .create_user(&Actor::system("bench"), &u.validate().unwrap(), None)
+        .create_user(
+            &Actor::system("bench"),
+            &u.validate().unwrap(),
+            &[pso_domain::access::AccessGrant {
+                role: pso_domain::access::Role::Admin,
+                scope: pso_domain::access::ScopeId::Global,
+            }],
+            None,
+        )
         .await
         .unwrap();
     let (token, _) = pso_web::auth::issue_token(&store, &user.id, "bench")
@@ -310,7 +318,9 @@ async fn run(a: Args) {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = pso_web::AppState::new(store.clone(), pso_web::WebConfig::default()).unwrap();
+    let state = pso_web::AppState::new(store.clone(), pso_web::WebConfig::default())
+        .await
+        .unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(pso_web::serve(listener, state, async move {
         let _ = rx.await;

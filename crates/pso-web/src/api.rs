@@ -447,6 +447,21 @@ async fn create_assignment(
     ))
 }
 
+/// `POST /api/v1/tasks/{id}/move` with `{"action": "indent" | "outdent" | "up" | "down"}` or
+/// `{"action": "to", "parent_id": ..., "index": ...}`, and `If-Match`.
+async fn move_task(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    h: HeaderMap,
+    ApiJson(b): ApiJson,
+) -> ApiResult<Response> {
+    let mv: pso_domain::plan::WbsMove = parse_input(b)?;
+    Ok(one(&Svc::new(&s, &c)
+        .move_task(&id, if_match(&h), &mv)
+        .await?))
+}
+
 async fn audit_events(
     State(s): State<AppState>,
     c: Caller,
@@ -580,6 +595,13 @@ pub const ROUTES: &[(&str, &[&str], &str, &str)] = &[
         "One task",
     ),
     (
+        "/api/v1/tasks/{id}/move",
+        &["post"],
+        "plan",
+        "Move a task in the WBS in one transaction (indent, outdent, up, down, or to a parent \
+         and index); needs If-Match",
+    ),
+    (
         "/api/v1/projects/{id}/dependencies",
         &["get", "post"],
         "plan",
@@ -708,6 +730,7 @@ pub fn router() -> Router<AppState> {
             "/api/v1/tasks/{id}",
             get(get_task).patch(update_task).delete(delete_task),
         )
+        .route("/api/v1/tasks/{id}/move", axum::routing::post(move_task))
         .route(
             "/api/v1/projects/{id}/dependencies",
             get(list_dependencies).post(create_dependency),

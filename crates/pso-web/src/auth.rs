@@ -1,5 +1,5 @@
-//! Authentication: passwords (argon2id), sessions (cookie), API tokens (Bearer), CSRF and
-//! login throttling.
+//! Authentication on the web: sessions (cookie), API tokens (Bearer) and CSRF. Passwords,
+//! tokens and the sign-in rules themselves are `pso_app::auth`'s.
 //!
 //! One middleware ([`authenticate`]) resolves every request's caller once and stores it in the
 //! request's extensions; it also enforces CSRF for cookie-authenticated writes, so no handler
@@ -11,76 +11,23 @@
 //!   form field `csrf_token` (plain forms), or, for multipart uploads only, as the query
 //!   parameter `csrf_token` of the form's action. Bearer-token requests carry no ambient authority
 //!   and need none.
-//! - Throttling: at most [`MAX_FAILURES_PER_ACCOUNT`] failed logins per account and
-//!   [`MAX_FAILURES_PER_CLIENT`] per client address in [`THROTTLE_WINDOW_MINUTES`].
 
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
-use argon2::Argon2;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
-use base64::Engine;
-use pso_domain::access::Principal;
-use pso_domain::model::User;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
+
+pub use pso_app::auth::{
+    hash_password, issue_token, random_secret, sha256_hex, verify_password, SESSION_HOURS,
+};
 
 pub const SESSION_COOKIE: &str = "pso_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 pub const CSRF_FIELD: &str = "csrf_token";
-pub const SESSION_HOURS: i64 = 12;
-pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-pub const MAX_FAILURES_PER_CLIENT: i64 = 50;
-
-/// Hashes a password with argon2id (OWASP parameters: 19 MiB, 2 passes).
-pub fn hash_password(password: &str) -> ApiResult<String> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(ApiError::internal)
-}
-
-pub fn verify_password(password: &str, phc: &str) -> bool {
-    match PasswordHash::new(phc) {
-        Ok(h) => Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok(),
-        Err(_) => false,
-    }
-}
-
-/// A fresh 256-bit random secret, base64url without padding.
-pub fn random_secret() -> String {
-    let mut b = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut b);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
-}
-
-pub fn sha256_hex(s: &str) -> String {
-    hex::encode(Sha256::digest(s.as_bytes()))
-}
-
-/// Makes a new API token for a user: returns the secret (shown once) and its record.
-pub async fn issue_token(
-    store: &pso_store::Store,
-    user_id: &str,
-    label: &str,
-) -> ApiResult<(String, pso_store::ApiToken)> {
-    let secret = format!("pso_{}", random_secret());
-    let rec = store
-        .create_token(user_id, label, &sha256_hex(&secret))
-        .await?;
-    Ok((secret, rec))
-}
 
 /// How the caller proved who they are.
 #[derive(Debug, Clone)]
@@ -89,22 +36,22 @@ pub enum Via {
     Session { id_hash: String, csrf_token: String },
 }
 
-/// The authenticated caller of a request.
+/// The authenticated caller of a request: who (the application's [`pso_app::Caller`], which it
+/// derefs to) and how they proved it.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub principal: Principal,
-    pub user: User,
+    pub who: pso_app::Caller,
     pub via: Via,
 }
 
-impl Caller {
-    pub fn actor(&self) -> pso_store::Actor {
-        pso_store::Actor {
-            user_id: Some(self.user.id.clone()),
-            label: self.user.email.clone(),
-        }
+impl std::ops::Deref for Caller {
+    type Target = pso_app::Caller;
+    fn deref(&self) -> &pso_app::Caller {
+        &self.who
     }
+}
 
+impl Caller {
     pub fn csrf_token(&self) -> Option<&str> {
         match &self.via {
             Via::Session { csrf_token, .. } => Some(csrf_token),
@@ -135,15 +82,6 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeCaller {
     }
 }
 
-pub fn principal_of(user: &User) -> Principal {
-    Principal {
-        user_id: user.id.clone(),
-        email: user.email.clone(),
-        name: user.name.clone(),
-        grants: user.grants.clone(),
-    }
-}
-
 /// Reads a cookie from the request headers.
 pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
     headers
@@ -163,20 +101,11 @@ async fn resolve(state: &AppState, headers: &axum::http::HeaderMap) -> ApiResult
             .strip_prefix("Bearer ")
             .or_else(|| v.strip_prefix("bearer "))
             .ok_or_else(ApiError::unauthorized)?;
-        let user_id = state
-            .store
-            .token_user(&sha256_hex(token.trim()))
+        let who = pso_app::auth::token_caller(state, token)
             .await?
-            .ok_or_else(ApiError::unauthorized)?;
-        let user = state
-            .store
-            .get_user(&user_id)
-            .await?
-            .filter(|u| !u.disabled)
             .ok_or_else(ApiError::unauthorized)?;
         return Ok(Some(Caller {
-            principal: principal_of(&user),
-            user,
+            who,
             via: Via::Token,
         }));
     }
@@ -190,8 +119,7 @@ async fn resolve(state: &AppState, headers: &axum::http::HeaderMap) -> ApiResult
                 .filter(|u| !u.disabled)
             {
                 return Ok(Some(Caller {
-                    principal: principal_of(&user),
-                    user,
+                    who: pso_app::Caller::new(user),
                     via: Via::Session {
                         id_hash,
                         csrf_token: s.csrf_token,
@@ -292,69 +220,7 @@ pub fn client_of(connect: Option<&ConnectInfo<SocketAddr>>) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// A successful login: the new session's cookie value and CSRF token.
-pub struct LoginOk {
-    pub session_id: String,
-    pub csrf_token: String,
-}
-
-/// Checks the credentials under the throttling rules and opens a new session.
-pub async fn login(
-    state: &AppState,
-    email: &str,
-    password: &str,
-    client: &str,
-) -> ApiResult<LoginOk> {
-    let account = email.trim().to_lowercase();
-    let since = (chrono::Utc::now() - chrono::Duration::minutes(THROTTLE_WINDOW_MINUTES))
-        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-    let (per_account, per_client) = state
-        .store
-        .login_failures_since(&account, client, &since)
-        .await?;
-    if per_account >= MAX_FAILURES_PER_ACCOUNT || per_client >= MAX_FAILURES_PER_CLIENT {
-        let mut e = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            format!("too many failed sign-ins; try again in {THROTTLE_WINDOW_MINUTES} minutes"),
-        );
-        e.retry_after = Some(THROTTLE_WINDOW_MINUTES as u64 * 60);
-        return Err(e);
-    }
-    let found = state.store.user_by_email(&account).await?;
-    let ok = match &found {
-        Some((user, Some(hash))) if !user.disabled => verify_password(password, hash),
-        _ => {
-            // Same work whether or not the account exists, so timing tells nothing.
-            let _ = verify_password(password, &state.dummy_hash);
-            false
-        }
-    };
-    let user = match (ok, found) {
-        (true, Some((user, _))) => user,
-        _ => {
-            state.store.record_login_failure(&account, client).await?;
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_credentials",
-                "wrong e-mail or password",
-            ));
-        }
-    };
-    state.store.clear_login_failures(&account).await?;
-    let session_id = random_secret();
-    let csrf_token = random_secret();
-    let expires = (chrono::Utc::now() + chrono::Duration::hours(SESSION_HOURS))
-        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-    state
-        .store
-        .create_session(&sha256_hex(&session_id), &user.id, &csrf_token, &expires)
-        .await?;
-    Ok(LoginOk {
-        session_id,
-        csrf_token,
-    })
-}
+pub use pso_app::auth::{login, LoginOk};
 
 /// The `Set-Cookie` value of a session cookie (or of its removal when `value` is empty).
 pub fn session_cookie(value: &str, secure: bool) -> String {

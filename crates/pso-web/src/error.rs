@@ -3,6 +3,7 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use pso_app::{AppError, ErrorKind};
 use pso_domain::{FieldError, ValidationErrors};
 use pso_store::StoreError;
 use serde::Serialize;
@@ -85,30 +86,39 @@ impl ApiError {
     }
 }
 
+/// The one place where the application's error kinds become HTTP statuses.
+pub fn status_of(kind: ErrorKind) -> StatusCode {
+    match kind {
+        ErrorKind::BadRequest => StatusCode::BAD_REQUEST,
+        ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
+        ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+        ErrorKind::NotFound => StatusCode::NOT_FOUND,
+        ErrorKind::Conflict => StatusCode::CONFLICT,
+        ErrorKind::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+        ErrorKind::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+        ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+        ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError {
+            status: status_of(e.kind),
+            code: e.code,
+            detail: e.detail,
+            errors: e.errors,
+            retry_after: e.retry_after,
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => ApiError::not_found(),
-            StoreError::Stale { current } => ApiError::new(
-                StatusCode::PRECONDITION_FAILED,
-                "precondition_failed",
-                format!(
-                    "the object has changed since you read it (its ETag is now \"{current}\"); \
-                     read it again"
-                ),
-            ),
-            StoreError::Conflict { field, message } => {
-                let mut e = ApiError::new(StatusCode::CONFLICT, "conflict", message.clone());
-                e.errors.push(FieldError {
-                    field,
-                    code: "conflict".into(),
-                    message,
-                });
-                e
-            }
-            StoreError::Invalid(v) => ApiError::validation(v),
-            other => ApiError::internal(other),
-        }
+        AppError::from(e).into()
     }
 }
 

@@ -1,10 +1,11 @@
 //! `pso-web`: PSO's HTTP face — the REST API under `/api/v1`, the server-rendered pages, and
 //! authentication (sessions, API tokens, CSRF).
 //!
-//! Layout: [`service`] holds every operation once (authorisation through `pso-domain`, reference
+//! Layout: the operations live in `pso-app` (authorisation through `pso-domain`, reference
 //! checks, validation, store call); [`api`] and [`pages`] are thin wrappers that turn HTTP into
-//! service calls and results into JSON or HTML. [`auth`] resolves the caller of every request in
-//! one middleware. [`serve`] takes a bound listener and a shutdown future, so tests run the real
+//! operation calls and results into JSON or HTML, and [`error`] maps the application's error
+//! kinds to HTTP statuses in one place. [`auth`] resolves the caller of every request in one
+//! middleware. [`serve`] takes a bound listener and a shutdown future, so tests run the real
 //! server on port 0.
 
 pub mod api;
@@ -36,24 +37,34 @@ pub struct WebConfig {
     pub secure_cookies: bool,
 }
 
-/// Shared state of all handlers. Cheap to clone.
+/// Shared state of all handlers: the application and the web settings. Cheap to clone; derefs
+/// to [`pso_app::App`], so `state.store` and `Svc::new(&state, &caller)` read naturally.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
+    pub app: pso_app::App,
     pub config: Arc<WebConfig>,
-    /// A password hash to verify against when the account does not exist (constant timing).
-    pub dummy_hash: Arc<String>,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: WebConfig) -> anyhow::Result<Self> {
-        let dummy = auth::hash_password("not-a-real-password")
-            .map_err(|e| anyhow::anyhow!("cannot hash: {}", e.detail))?;
-        Ok(Self {
-            store,
+    pub async fn new(store: Store, config: WebConfig) -> anyhow::Result<Self> {
+        let app = pso_app::App::new(store)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot start the application: {e}"))?;
+        Ok(Self::from_app(app, config))
+    }
+
+    pub fn from_app(app: pso_app::App, config: WebConfig) -> Self {
+        Self {
+            app,
             config: Arc::new(config),
-            dummy_hash: Arc::new(dummy),
-        })
+        }
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = pso_app::App;
+    fn deref(&self) -> &pso_app::App {
+        &self.app
     }
 }
 

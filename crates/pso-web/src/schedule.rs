@@ -1,11 +1,5 @@
-//! Scheduling in the product: run the `pso-schedule` engine on stored plans (one project or the
-//! whole portfolio), store the computed dates, float and critical flags with what changed since
-//! the last run, baselines and their comparison, the weekly resource load with the engine's
-//! leveling proposals, and the Gantt page.
-//!
-//! Reads follow the same permission rules as everything else: a project's schedule is visible
-//! to whoever may read the project; running the engine and saving baselines need the right to
-//! edit it; the load view covers the projects the caller may read.
+//! Scheduling on the web: the API routes and pages over `pso_app::schedule` (running the
+//! engine, stored schedules, baselines, resource load) and the Gantt page.
 
 use crate::api::ApiJson;
 use crate::auth::Caller;
@@ -20,255 +14,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use pso_domain::access::ProjectAction;
-use pso_domain::model::{Project, ProjectStatus, Task};
-use pso_domain::schedule::{self as sched, LoadCell, PlanData, TaskChange, TaskSchedule};
+use pso_domain::model::Project;
+use pso_domain::plan::wbs_order;
+use pso_domain::schedule::{self as sched, LoadCell, TaskChange, TaskSchedule};
 use pso_report::{Gantt, GanttLink, GanttRow, Zoom};
-use pso_store::ProjectFilter;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 
-/// The outcome of scheduling one project.
-#[derive(Debug, Clone, Serialize)]
-pub struct ProjectRun {
-    pub project_id: String,
-    pub run: pso_domain::schedule::ScheduleRun,
-    pub changes: Vec<TaskChange>,
-    pub conflicts: Vec<String>,
-}
-
-/// Tasks in WBS order (depth-first by position) with their depth.
-pub fn wbs_order(tasks: &[Task]) -> Vec<(usize, &Task)> {
-    let mut children: BTreeMap<Option<&str>, Vec<&Task>> = BTreeMap::new();
-    for t in tasks {
-        children.entry(t.parent_id.as_deref()).or_default().push(t);
-    }
-    for v in children.values_mut() {
-        v.sort_by(|a, b| a.position.cmp(&b.position).then(a.id.cmp(&b.id)));
-    }
-    let mut out = Vec::with_capacity(tasks.len());
-    let mut stack: Vec<(usize, &Task)> = children
-        .get(&None)
-        .map(|v| v.iter().rev().map(|t| (0, *t)).collect())
-        .unwrap_or_default();
-    while let Some((d, t)) = stack.pop() {
-        out.push((d, t));
-        if out.len() > tasks.len() {
-            break;
-        }
-        if let Some(kids) = children.get(&Some(t.id.as_str())) {
-            stack.extend(kids.iter().rev().map(|k| (d + 1, *k)));
-        }
-    }
-    out
-}
-
-/// Everything the engine needs about these projects.
-pub async fn plan_data(store: &pso_store::Store, projects: Vec<Project>) -> ApiResult<PlanData> {
-    let sites: BTreeMap<String, pso_domain::model::Site> = store
-        .all_sites()
-        .await?
-        .into_iter()
-        .map(|s| (s.id.clone(), s))
-        .collect();
-    let mut plan = PlanData::default();
-    for p in projects {
-        let site = sites
-            .get(&p.site_id)
-            .cloned()
-            .ok_or_else(|| ApiError::internal("project without site"))?;
-        plan.tasks.extend(store.all_tasks(&p.id).await?);
-        plan.dependencies
-            .extend(store.all_dependencies(&p.id).await?);
-        plan.assignments
-            .extend(store.project_assignments(&p.id).await?);
-        plan.projects.push((p, site));
-    }
-    let mut people: Vec<String> = plan
-        .assignments
-        .iter()
-        .map(|a| a.person_id.clone())
-        .collect();
-    people.sort();
-    people.dedup();
-    for id in people {
-        if let Some(person) = store.get_person(&id).await? {
-            if let Some(site) = sites.get(&person.site_id) {
-                plan.person_sites.insert(id, site.clone());
-            }
-        }
-    }
-    Ok(plan)
-}
-
-/// Schedules the projects together (they share people) and stores the result with what
-/// changed since the last run. Authorisation is the caller's (see [`Svc::schedule_projects`]);
-/// `pso demo` calls this directly.
-pub async fn schedule_and_store(
-    store: &pso_store::Store,
-    actor: &pso_store::Actor,
-    projects: Vec<Project>,
-) -> ApiResult<Vec<ProjectRun>> {
-    if projects.is_empty() {
-        return Ok(Vec::new());
-    }
-    let plan = plan_data(store, projects).await?;
-    let (rows, conflicts) = sched::run(&plan).map_err(|e| match e {
-        sched::PlanError::Engine(m) => ApiError::field("tasks", "cannot_schedule", m),
-        other => ApiError::field("project", "cannot_schedule", other.to_string()),
-    })?;
-    let names: BTreeMap<String, String> = plan
-        .tasks
-        .iter()
-        .map(|t| (t.id.clone(), t.name.clone()))
-        .collect();
-    let mut by_project: BTreeMap<String, Vec<TaskSchedule>> = BTreeMap::new();
-    for r in rows {
-        by_project.entry(r.project_id.clone()).or_default().push(r);
-    }
-    let mut batch = Vec::new();
-    let mut details = Vec::new();
-    for (p, _) in &plan.projects {
-        let new = by_project.remove(&p.id).unwrap_or_default();
-        let old = store.task_schedules(&p.id).await?;
-        let changes = sched::changes(&old, &new, &names);
-        let summary = json!({
-            "tasks": new.len(),
-            "changed": changes.len(),
-            "changes": changes,
-            "conflicts": conflicts,
-            "portfolio": plan.projects.len() > 1,
-        });
-        details.push((p.id.clone(), changes, conflicts.clone()));
-        batch.push((p.id.clone(), new, summary));
-    }
-    let runs = store.save_schedules(actor, &batch).await?;
-    Ok(runs
-        .into_iter()
-        .zip(details)
-        .map(|(run, (project_id, changes, conflicts))| ProjectRun {
-            project_id,
-            run,
-            changes,
-            conflicts,
-        })
-        .collect())
-}
-
-impl Svc<'_> {
-    async fn plan_data(&self, projects: Vec<Project>) -> ApiResult<PlanData> {
-        plan_data(&self.state.store, projects).await
-    }
-
-    /// Schedules the projects together and stores the result; the caller must already have
-    /// been authorised to edit each of them.
-    pub async fn schedule_projects(&self, projects: Vec<Project>) -> ApiResult<Vec<ProjectRun>> {
-        schedule_and_store(&self.state.store, &self.caller.actor(), projects).await
-    }
-
-    /// Projects of the portfolio in the caller's scope for `action`, still open.
-    async fn open_projects(&self, action: ProjectAction) -> ApiResult<Vec<Project>> {
-        let scope = self.caller.principal.project_scope(action);
-        let mut out = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let page = self
-                .state
-                .store
-                .list_projects(&scope, &ProjectFilter::default(), 1000, cursor.as_deref())
-                .await?;
-            out.extend(
-                page.items.into_iter().filter(|p| {
-                    !matches!(p.status, ProjectStatus::Closed | ProjectStatus::Cancelled)
-                }),
-            );
-            match page.next_cursor {
-                Some(c) => cursor = Some(c),
-                None => break,
-            }
-        }
-        Ok(out)
-    }
-
-    /// Weekly load of people over the projects the caller may read, with overloaded cells and
-    /// the engine's proposal (the portfolio leveled together, not saved).
-    pub async fn resource_load(&self, site_id: Option<&str>) -> ApiResult<LoadView> {
-        let projects = self.open_projects(ProjectAction::Read).await?;
-        let plan = self.plan_data(projects.clone()).await?;
-        let mut current = Vec::new();
-        for (p, _) in &plan.projects {
-            current.extend(self.state.store.task_schedules(&p.id).await?);
-        }
-        let cells =
-            sched::weekly_load(&current, &plan.tasks, &plan.assignments, &plan.person_sites);
-        let people: BTreeMap<String, pso_domain::model::Person> = {
-            let mut m = BTreeMap::new();
-            for id in plan.person_sites.keys() {
-                if let Some(p) = self.state.store.get_person(id).await? {
-                    m.insert(id.clone(), p);
-                }
-            }
-            m
-        };
-        let keep =
-            |pid: &str| site_id.is_none_or(|s| people.get(pid).is_some_and(|p| p.site_id == s));
-        let cells: Vec<LoadCell> = cells.into_iter().filter(|c| keep(&c.person_id)).collect();
-        let over: Vec<&LoadCell> = cells
-            .iter()
-            .filter(|c| c.demand_hours > c.capacity_hours + 0.05)
-            .collect();
-        // Task names repeat across projects ("End-user training"): name the project too.
-        let codes: BTreeMap<&str, &str> = plan
-            .projects
-            .iter()
-            .map(|(p, _)| (p.id.as_str(), p.code.as_str()))
-            .collect();
-        let names: BTreeMap<String, String> = plan
-            .tasks
-            .iter()
-            .map(|t| {
-                let code = codes.get(t.project_id.as_str()).copied().unwrap_or("");
-                (t.id.clone(), format!("{code} · {}", t.name))
-            })
-            .collect();
-        let mut proposals = Vec::new();
-        if !over.is_empty() && !plan.projects.is_empty() {
-            if let Ok((leveled, _)) = sched::run(&plan) {
-                let involved: std::collections::BTreeSet<&str> = over
-                    .iter()
-                    .flat_map(|c| c.task_ids.iter().map(String::as_str))
-                    .collect();
-                proposals = sched::changes(&current, &leveled, &names)
-                    .into_iter()
-                    .filter(|c| involved.contains(c.task_id.as_str()))
-                    .collect();
-            }
-        }
-        let over_count = over.len();
-        let shown: BTreeMap<String, String> = people
-            .iter()
-            .filter(|(id, _)| keep(id))
-            .map(|(id, p)| (id.clone(), p.name.clone()))
-            .collect();
-        Ok(LoadView {
-            people: shown,
-            cells,
-            overloaded_cells: over_count,
-            proposals,
-        })
-    }
-}
-
-/// The weekly load of people, with the engine's proposals for the over-allocations.
-#[derive(Debug, Clone, Serialize)]
-pub struct LoadView {
-    /// Person id → name.
-    pub people: BTreeMap<String, String>,
-    pub cells: Vec<LoadCell>,
-    pub overloaded_cells: usize,
-    /// Task moves that leveling the portfolio together would make.
-    pub proposals: Vec<TaskChange>,
-}
+pub use pso_app::schedule::{LoadView, ProjectRun};
 
 // ---------------------------------------------------------------- API
 
@@ -277,11 +31,7 @@ async fn api_schedule_project(
     c: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let svc = Svc::new(&s, &c);
-    let p = svc.project(&id, ProjectAction::Edit).await?;
-    let mut runs = svc.schedule_projects(vec![p]).await?;
-    let run = runs.pop().ok_or_else(|| ApiError::internal("no run"))?;
-    let tasks = s.store.task_schedules(&id).await?;
+    let (run, tasks) = Svc::new(&s, &c).schedule_project(&id).await?;
     Ok(Json(json!({
         "run": run.run, "changes": run.changes, "conflicts": run.conflicts, "tasks": tasks
     }))
@@ -293,16 +43,11 @@ async fn api_get_schedule(
     c: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    Svc::new(&s, &c).project(&id, ProjectAction::Read).await?;
-    let run = s.store.last_schedule_run(&id).await?;
-    let tasks = s.store.task_schedules(&id).await?;
-    Ok(Json(json!({ "run": run, "tasks": tasks })).into_response())
+    Ok(Json(Svc::new(&s, &c).stored_schedule(&id).await?).into_response())
 }
 
 async fn api_schedule_portfolio(State(s): State<AppState>, c: Caller) -> ApiResult<Response> {
-    let svc = Svc::new(&s, &c);
-    let projects = svc.open_projects(ProjectAction::Edit).await?;
-    let runs = svc.schedule_projects(projects).await?;
+    let runs = Svc::new(&s, &c).schedule_portfolio().await?;
     let items: Vec<Value> = runs
         .iter()
         .map(|r| json!({"project_id": r.project_id, "run": r.run, "changed": r.changes.len()}))
@@ -321,21 +66,8 @@ async fn api_list_baselines(
     c: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    Svc::new(&s, &c).project(&id, ProjectAction::Read).await?;
-    let items = s.store.list_baselines(&id).await?;
+    let items = Svc::new(&s, &c).list_baselines(&id).await?;
     Ok(Json(json!({ "items": items, "next_cursor": null })).into_response())
-}
-
-fn baseline_name(name: &str) -> ApiResult<String> {
-    let n = name.trim();
-    if n.is_empty() || n.chars().count() > 100 {
-        return Err(ApiError::field(
-            "name",
-            "invalid_name",
-            "a baseline name is 1 to 100 characters",
-        ));
-    }
-    Ok(n.to_string())
 }
 
 async fn api_create_baseline(
@@ -345,11 +77,7 @@ async fn api_create_baseline(
     ApiJson(body): ApiJson,
 ) -> ApiResult<Response> {
     let input: BaselineInput = crate::service::parse_input(body)?;
-    Svc::new(&s, &c).project(&id, ProjectAction::Edit).await?;
-    let b = s
-        .store
-        .create_baseline(&c.actor(), &id, &baseline_name(&input.name)?)
-        .await?;
+    let b = Svc::new(&s, &c).create_baseline(&id, &input.name).await?;
     Ok((StatusCode::CREATED, Json(b)).into_response())
 }
 
@@ -358,35 +86,11 @@ async fn api_compare_baseline(
     c: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let b = s
-        .store
-        .get_baseline(&id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    Svc::new(&s, &c)
-        .project(&b.project_id, ProjectAction::Read)
-        .await?;
-    let base = s.store.baseline_tasks(&id).await?;
-    let current = s.store.task_schedules(&b.project_id).await?;
-    let names = s
-        .store
-        .all_tasks(&b.project_id)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
-    let project = s
-        .store
-        .get_project(&b.project_id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let site = s
-        .store
-        .get_site(&project.site_id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let items = sched::compare(&current, &base, &names, &site);
-    Ok(Json(json!({ "baseline": b, "items": items, "next_cursor": null })).into_response())
+    let cmp = Svc::new(&s, &c).compare_baseline(&id).await?;
+    Ok(
+        Json(json!({ "baseline": cmp.baseline, "items": cmp.items, "next_cursor": null }))
+            .into_response(),
+    )
 }
 
 async fn api_resource_load(
@@ -635,12 +339,7 @@ async fn gantt_inner(
 
 async fn page_schedule(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
     let svc = Svc::new(&s, &ctx.caller);
-    let r = async {
-        let p = svc.project(&id, ProjectAction::Edit).await?;
-        svc.schedule_projects(vec![p]).await
-    }
-    .await;
-    match r {
+    match svc.schedule_project(&id).await.map_err(ApiError::from) {
         Ok(_) => see_other(&format!("/projects/{id}/gantt")),
         Err(e) => ctx.error(e),
     }
@@ -658,16 +357,11 @@ async fn page_baseline(
     Form(f): Form<BaselineForm>,
 ) -> Response {
     let svc = Svc::new(&s, &ctx.caller);
-    let r = async {
-        svc.project(&id, ProjectAction::Edit).await?;
-        let b = s
-            .store
-            .create_baseline(&ctx.caller.actor(), &id, &baseline_name(&f.name)?)
-            .await?;
-        Ok::<_, ApiError>(b)
-    }
-    .await;
-    match r {
+    match svc
+        .create_baseline(&id, &f.name)
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(b) => see_other(&format!("/projects/{id}/gantt?baseline={}", b.id)),
         Err(e) => ctx.error(e),
     }
@@ -781,12 +475,7 @@ async fn load_page(
 
 async fn page_level_portfolio(State(s): State<AppState>, ctx: Ctx) -> Response {
     let svc = Svc::new(&s, &ctx.caller);
-    let r = async {
-        let projects = svc.open_projects(ProjectAction::Edit).await?;
-        svc.schedule_projects(projects).await
-    }
-    .await;
-    match r {
+    match svc.schedule_portfolio().await.map_err(ApiError::from) {
         Ok(_) => see_other("/resources/load"),
         Err(e) => ctx.error(e),
     }

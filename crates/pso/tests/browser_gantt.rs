@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../pso-web/tests/webdriver/mod.rs"]
+#[path = "../../pso-web/tests/it/webdriver/mod.rs"]
 mod webdriver;
 
 use std::io::{BufRead, BufReader};

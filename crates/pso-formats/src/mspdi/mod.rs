@@ -163,6 +163,19 @@ pub fn write<W: Write>(doc: &Document, output: W) -> io::Result<()> {
 
 /// Writes `doc` to `path` atomically: a temporary file in the same directory, then a rename.
 pub fn write_file(doc: &Document, path: &Path) -> Result<(), Error> {
+    write_atomic(path, |w| write(doc, w))
+}
+
+/// Writes already serialised text to `path` atomically (as [`write_file`] does).
+pub fn write_text_atomic(path: &Path, text: &str) -> Result<(), Error> {
+    write_atomic(path, |w| w.write_all(text.as_bytes()))
+}
+
+/// A temporary file beside `path`, filled by `fill`, synced, then renamed over `path`.
+fn write_atomic(
+    path: &Path,
+    fill: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+) -> Result<(), Error> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
         _ => PathBuf::from("."),
@@ -175,7 +188,7 @@ pub fn write_file(doc: &Document, path: &Path) -> Result<(), Error> {
     let result = (|| {
         let file = File::create(&tmp)?;
         let mut w = BufWriter::with_capacity(256 * 1024, file);
-        write(doc, &mut w)?;
+        fill(&mut w)?;
         let file = w.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
         std::fs::rename(&tmp, path)

@@ -2,6 +2,7 @@
 
 use super::page;
 use crate::auth::{self, client_of, session_cookie, MaybeCaller, Via};
+use crate::error::ApiError;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{ConnectInfo, Form, State};
@@ -48,7 +49,10 @@ pub async fn login_submit(
     if let Some(old) = auth::cookie(&headers, auth::SESSION_COOKIE) {
         let _ = state.store.delete_session(&auth::sha256_hex(&old)).await;
     }
-    match auth::login(&state, &form.email, &form.password, &client).await {
+    match auth::login(&state, &form.email, &form.password, &client)
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(ok) => (
             StatusCode::SEE_OTHER,
             [

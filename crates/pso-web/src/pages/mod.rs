@@ -145,7 +145,8 @@ impl Ctx {
     }
 
     /// An error as a page (or as a short text for htmx, shown by `app.js`).
-    pub fn error(&self, e: ApiError) -> Response {
+    pub fn error(&self, e: impl Into<ApiError>) -> Response {
+        let e: ApiError = e.into();
         if self.htmx {
             return (e.status, e.detail).into_response();
         }

@@ -221,8 +221,8 @@ pub async fn create_person(
     let r = match f.precheck() {
         Err(e) => Err(e),
         Ok(()) => match parse_input::<PersonInput>(body) {
-            Ok(input) => svc.create_person(input).await,
-            Err(e) => Err(e),
+            Ok(input) => svc.create_person(input).await.map_err(ApiError::from),
+            Err(e) => Err(e.into()),
         },
     };
     match r {
@@ -296,7 +296,11 @@ pub async fn update_person(
 ) -> Response {
     let svc = Svc::new(&state, &ctx.caller);
     let mut f = FormState::new(&raw);
-    match svc.update_person(&id, f.version(), person_json(&f)).await {
+    match svc
+        .update_person(&id, f.version(), person_json(&f))
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(_) => see_other(&format!("/people/{id}")),
         Err(e) if matches!(e.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) => ctx.error(e),
         Err(e) => {
@@ -314,7 +318,11 @@ pub async fn delete_person(
 ) -> Response {
     let svc = Svc::new(&state, &ctx.caller);
     let f = FormState::new(&raw);
-    match svc.delete_person(&id, f.version()).await {
+    match svc
+        .delete_person(&id, f.version())
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(()) => see_other("/people"),
         Err(e) => ctx.error(e),
     }
@@ -538,8 +546,8 @@ pub async fn create_site(
     let r = match f.precheck() {
         Err(e) => Err(e),
         Ok(()) => match parse_input::<SiteInput>(body) {
-            Ok(input) => svc.create_site(input).await,
-            Err(e) => Err(e),
+            Ok(input) => svc.create_site(input).await.map_err(ApiError::from),
+            Err(e) => Err(e.into()),
         },
     };
     match r {
@@ -561,7 +569,7 @@ async fn render_site(
     status: StatusCode,
 ) -> Response {
     let svc = Svc::new(state, &ctx.caller);
-    match svc.get_site(id).await {
+    match svc.get_site(id).await.map_err(ApiError::from) {
         Ok(s) => page(
             status,
             &SitePage {
@@ -605,7 +613,10 @@ pub async fn update_site(
     let body = site_json(&mut f);
     let r = match f.precheck() {
         Err(e) => Err(e),
-        Ok(()) => svc.update_site(&id, f.version(), body).await,
+        Ok(()) => svc
+            .update_site(&id, f.version(), body)
+            .await
+            .map_err(ApiError::from),
     };
     match r {
         Ok(_) => see_other(&format!("/admin/sites/{id}")),
@@ -626,7 +637,11 @@ pub async fn delete_site(
 ) -> Response {
     let svc = Svc::new(&state, &ctx.caller);
     let f = FormState::new(&raw);
-    match svc.delete_site(&id, f.version()).await {
+    match svc
+        .delete_site(&id, f.version())
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(()) => see_other("/admin/sites"),
         Err(e) => ctx.error(e),
     }
@@ -752,8 +767,11 @@ pub async fn create_unit(
     let svc = Svc::new(&state, &ctx.caller);
     let mut f = FormState::new(&raw);
     let r = match parse_input::<BusinessUnitInput>(unit_json(&f)) {
-        Ok(input) => svc.create_business_unit(input).await,
-        Err(e) => Err(e),
+        Ok(input) => svc
+            .create_business_unit(input)
+            .await
+            .map_err(ApiError::from),
+        Err(e) => Err(e.into()),
     };
     match r {
         Ok(_) => see_other("/admin/business-units"),
@@ -829,7 +847,11 @@ pub async fn update_unit(
         // An empty parent removes it (JSON merge patch: null deletes the member).
         m.entry("parent_id").or_insert(Value::Null);
     }
-    match svc.update_business_unit(&id, f.version(), patch).await {
+    match svc
+        .update_business_unit(&id, f.version(), patch)
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(_) => see_other(&format!("/admin/business-units/{id}")),
         Err(e) if matches!(e.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) => ctx.error(e),
         Err(e) => {
@@ -847,7 +869,11 @@ pub async fn delete_unit(
 ) -> Response {
     let svc = Svc::new(&state, &ctx.caller);
     let f = FormState::new(&raw);
-    match svc.delete_business_unit(&id, f.version()).await {
+    match svc
+        .delete_business_unit(&id, f.version())
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(()) => see_other("/admin/business-units"),
         Err(e) => ctx.error(e),
     }

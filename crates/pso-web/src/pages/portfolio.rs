@@ -78,8 +78,8 @@ pub struct Directory {
     pub site_codes: HashMap<String, String>,
     /// Short names of business units (without their parent).
     pub unit_names: HashMap<String, String>,
-    /// Codes of each business unit and of the units above it.
-    pub unit_codes: HashMap<String, Vec<String>>,
+    /// Ids of each business unit and of the units above it.
+    pub unit_chains: HashMap<String, Vec<String>>,
 }
 
 impl Directory {
@@ -124,23 +124,23 @@ impl Directory {
             })
             .collect();
         people_opts.sort_by(|a, b| a.label.cmp(&b.label));
-        let mut unit_codes: HashMap<String, Vec<String>> = HashMap::new();
+        let mut unit_chains: HashMap<String, Vec<String>> = HashMap::new();
         for u in &units {
-            let mut codes = vec![u.code.clone()];
+            let mut codes = vec![u.id.clone()];
             let mut cur = u.parent_id.clone();
             while let Some(p) = cur.take() {
                 if codes.len() > units.len() {
                     break;
                 }
                 if let Some(x) = units.iter().find(|x| x.id == p) {
-                    codes.push(x.code.clone());
+                    codes.push(x.id.clone());
                     cur = x.parent_id.clone();
                 }
             }
-            unit_codes.insert(u.id.clone(), codes);
+            unit_chains.insert(u.id.clone(), codes);
         }
         Ok(Directory {
-            unit_codes,
+            unit_chains,
             unit_names: units
                 .iter()
                 .map(|u| (u.id.clone(), u.name.clone()))
@@ -241,28 +241,24 @@ async fn render(
     // The "New project" form offers the sites and units where the caller may create projects
     // (the service decides; this only spares choices that would be refused).
     let manage = ctx.caller.principal.project_scope(ProjectAction::Manage);
-    let new_sites: Vec<Opt> = if manage.all || !manage.business_unit_codes.is_empty() {
+    let new_sites: Vec<Opt> = if manage.all || !manage.business_unit_ids.is_empty() {
         dir.sites.clone()
     } else {
         dir.sites
             .iter()
-            .filter(|o| {
-                dir.site_codes
-                    .get(&o.id)
-                    .is_some_and(|c| manage.site_codes.contains(c))
-            })
+            .filter(|o| manage.site_ids.contains(&o.id))
             .cloned()
             .collect()
     };
-    let new_units: Vec<Opt> = if manage.all || !manage.site_codes.is_empty() {
+    let new_units: Vec<Opt> = if manage.all || !manage.site_ids.is_empty() {
         dir.units.clone()
     } else {
         dir.units
             .iter()
             .filter(|o| {
-                dir.unit_codes
+                dir.unit_chains
                     .get(&o.id)
-                    .is_some_and(|c| c.iter().any(|c| manage.business_unit_codes.contains(c)))
+                    .is_some_and(|c| c.iter().any(|c| manage.business_unit_ids.contains(c)))
             })
             .cloned()
             .collect()
@@ -367,8 +363,8 @@ pub async fn create_project(
     let result = match f.precheck() {
         Err(e) => Err(e),
         Ok(()) => match parse_input::<ProjectInput>(body) {
-            Ok(input) => svc.create_project(input).await,
-            Err(e) => Err(e),
+            Ok(input) => svc.create_project(input).await.map_err(ApiError::from),
+            Err(e) => Err(e.into()),
         },
     };
     match result {

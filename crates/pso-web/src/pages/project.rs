@@ -15,6 +15,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use pso_domain::access::ProjectAction;
 use pso_domain::model::{AuditEvent, DependencyInput, Project, Task, TaskInput};
+use pso_domain::plan::WbsMove;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
@@ -436,7 +437,10 @@ pub async fn update_project(
     let body = project_json(&mut f);
     let result = match f.precheck() {
         Err(e) => Err(e),
-        Ok(()) => svc.update_project(&id, f.version(), body).await,
+        Ok(()) => svc
+            .update_project(&id, f.version(), body)
+            .await
+            .map_err(ApiError::from),
     };
     match result {
         Ok(p) => see_other(&format!("/projects/{}", p.id)),
@@ -464,7 +468,11 @@ pub async fn delete_project(
 ) -> Response {
     let svc = Svc::new(&state, &ctx.caller);
     let f = FormState::new(&raw);
-    match svc.delete_project(&id, f.version()).await {
+    match svc
+        .delete_project(&id, f.version())
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(()) => see_other("/projects"),
         Err(e) => ctx.error(e),
     }
@@ -624,8 +632,12 @@ pub async fn add_task(
     let r = match f.precheck() {
         Err(e) => Err(e),
         Ok(()) => match parse_input::<TaskInput>(body) {
-            Ok(input) => svc.create_task(&pid, input).await.map(|_| ()),
-            Err(e) => Err(e),
+            Ok(input) => svc
+                .create_task(&pid, input)
+                .await
+                .map(|_| ())
+                .map_err(ApiError::from),
+            Err(e) => Err(e.into()),
         },
     };
     // After a success the form is empty again, but keeps the chosen parent for the next task.
@@ -636,7 +648,9 @@ pub async fn add_task(
 
 /// The project of a task the caller may read (to know where to go back to).
 async fn task_project(svc: &Svc<'_>, id: &str) -> Result<Task, ApiError> {
-    svc.task(id, ProjectAction::Read).await
+    svc.task(id, ProjectAction::Read)
+        .await
+        .map_err(ApiError::from)
 }
 
 pub async fn edit_task(
@@ -654,7 +668,11 @@ pub async fn edit_task(
     let patch = task_json(&mut f, false);
     let r = match f.precheck() {
         Err(e) => Err(e),
-        Ok(()) => svc.update_task(&id, f.version(), patch).await.map(|_| ()),
+        Ok(()) => svc
+            .update_task(&id, f.version(), patch)
+            .await
+            .map_err(ApiError::from)
+            .map(|_| ()),
     };
     let r = r.map(|_| "Task saved.").map_err(|e| (e, Failed::Row));
     after_change(&state, &ctx, &task.project_id, r).await
@@ -666,38 +684,7 @@ pub async fn indent_task(
     Path(id): Path<String>,
     Form(raw): Form<RawForm>,
 ) -> Response {
-    let svc = Svc::new(&state, &ctx.caller);
-    let task = match svc.task(&id, ProjectAction::Edit).await {
-        Ok(t) => t,
-        Err(e) => return ctx.error(e),
-    };
-    let f = FormState::new(&raw);
-    let r = async {
-        // Authorised above: the caller may edit this task's project.
-        let all = state.store.all_tasks(&task.project_id).await?;
-        let siblings: Vec<&Task> = all
-            .iter()
-            .filter(|t| t.parent_id == task.parent_id)
-            .collect();
-        let idx = siblings.iter().position(|t| t.id == task.id).unwrap_or(0);
-        let Some(prev) = idx.checked_sub(1).and_then(|i| siblings.get(i)) else {
-            return Err(ApiError::field(
-                "parent_id",
-                "no_previous_sibling",
-                "the first task of a level cannot be indented",
-            ));
-        };
-        svc.update_task(
-            &id,
-            f.version(),
-            json!({"parent_id": prev.id, "position": null}),
-        )
-        .await?;
-        Ok("Task indented.")
-    }
-    .await
-    .map_err(|e| (e, Failed::Row));
-    after_change(&state, &ctx, &task.project_id, r).await
+    move_task(state, ctx, id, raw, WbsMove::Indent, "Task indented.").await
 }
 
 pub async fn outdent_task(
@@ -706,33 +693,7 @@ pub async fn outdent_task(
     Path(id): Path<String>,
     Form(raw): Form<RawForm>,
 ) -> Response {
-    let svc = Svc::new(&state, &ctx.caller);
-    let task = match svc.task(&id, ProjectAction::Edit).await {
-        Ok(t) => t,
-        Err(e) => return ctx.error(e),
-    };
-    let f = FormState::new(&raw);
-    let r = async {
-        let Some(parent_id) = &task.parent_id else {
-            return Err(ApiError::field(
-                "parent_id",
-                "top_level",
-                "the task is already at the top level",
-            ));
-        };
-        let parent = svc.task(parent_id, ProjectAction::Edit).await?;
-        let new_parent = parent.parent_id.map(Value::String).unwrap_or(Value::Null);
-        svc.update_task(
-            &id,
-            f.version(),
-            json!({"parent_id": new_parent, "position": null}),
-        )
-        .await?;
-        Ok("Task outdented.")
-    }
-    .await
-    .map_err(|e| (e, Failed::Row));
-    after_change(&state, &ctx, &task.project_id, r).await
+    move_task(state, ctx, id, raw, WbsMove::Outdent, "Task outdented.").await
 }
 
 pub async fn move_up(
@@ -741,7 +702,7 @@ pub async fn move_up(
     Path(id): Path<String>,
     Form(raw): Form<RawForm>,
 ) -> Response {
-    move_task(state, ctx, id, raw, true).await
+    move_task(state, ctx, id, raw, WbsMove::Up, "Task moved up.").await
 }
 
 pub async fn move_down(
@@ -750,63 +711,30 @@ pub async fn move_down(
     Path(id): Path<String>,
     Form(raw): Form<RawForm>,
 ) -> Response {
-    move_task(state, ctx, id, raw, false).await
+    move_task(state, ctx, id, raw, WbsMove::Down, "Task moved down.").await
 }
 
-/// Moves a task before its previous sibling (or after its next one): the siblings are numbered
-/// 0, 1, 2, ... in the new order, changing only those whose position differs.
-async fn move_task(state: AppState, ctx: Ctx, id: String, raw: RawForm, up: bool) -> Response {
+/// A WBS move through the one operation the API uses too (one transaction), checked against
+/// the version the form was read at.
+async fn move_task(
+    state: AppState,
+    ctx: Ctx,
+    id: String,
+    raw: RawForm,
+    mv: WbsMove,
+    done: &'static str,
+) -> Response {
     let svc = Svc::new(&state, &ctx.caller);
-    let task = match svc.task(&id, ProjectAction::Edit).await {
+    let task = match task_project(&svc, &id).await {
         Ok(t) => t,
         Err(e) => return ctx.error(e),
     };
     let f = FormState::new(&raw);
-    let r = async {
-        // Authorised above: the caller may edit this task's project.
-        let all = state.store.all_tasks(&task.project_id).await?;
-        let mut siblings: Vec<&Task> = all
-            .iter()
-            .filter(|t| t.parent_id == task.parent_id)
-            .collect();
-        let i = siblings.iter().position(|t| t.id == task.id).unwrap_or(0);
-        let j = if up {
-            i.checked_sub(1)
-        } else {
-            Some(i + 1).filter(|j| *j < siblings.len())
-        };
-        let Some(j) = j else {
-            return Err(ApiError::field(
-                "position",
-                "at_the_edge",
-                if up {
-                    "the task is already the first of its level"
-                } else {
-                    "the task is already the last of its level"
-                },
-            ));
-        };
-        siblings.swap(i, j);
-        for (n, t) in siblings.iter().enumerate() {
-            if t.position != n as i64 {
-                // The moved task is checked against the version the form was read at.
-                let version = if t.id == task.id {
-                    f.version()
-                } else {
-                    Some(t.version)
-                };
-                svc.update_task(&t.id, version, json!({ "position": n }))
-                    .await?;
-            }
-        }
-        Ok(if up {
-            "Task moved up."
-        } else {
-            "Task moved down."
-        })
-    }
-    .await
-    .map_err(|e| (e, Failed::Row));
+    let r = svc
+        .move_task(&id, f.version(), &mv)
+        .await
+        .map(|_| done)
+        .map_err(|e| (e.into(), Failed::Row));
     after_change(&state, &ctx, &task.project_id, r).await
 }
 
@@ -826,7 +754,7 @@ pub async fn delete_task(
         .delete_task(&id, f.version())
         .await
         .map(|_| "Task deleted.")
-        .map_err(|e| (e, Failed::Row));
+        .map_err(|e| (e.into(), Failed::Row));
     after_change(&state, &ctx, &task.project_id, r).await
 }
 
@@ -855,8 +783,12 @@ pub async fn add_dependency(
                 "predecessor_id": pred, "successor_id": succ, "type": kind, "lag_days": lag
             });
             match parse_input::<DependencyInput>(body) {
-                Ok(input) => svc.create_dependency(&pid, input).await.map(|_| ()),
-                Err(e) => Err(e),
+                Ok(input) => svc
+                    .create_dependency(&pid, input)
+                    .await
+                    .map(|_| ())
+                    .map_err(ApiError::from),
+                Err(e) => Err(e.into()),
             }
         }
     };
@@ -873,7 +805,11 @@ pub async fn delete_dependency(
     Form(raw): Form<RawForm>,
 ) -> Response {
     let svc = Svc::new(&state, &ctx.caller);
-    let dep = match svc.dependency(&id, ProjectAction::Read).await {
+    let dep = match svc
+        .dependency(&id, ProjectAction::Read)
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(d) => d,
         Err(e) => return ctx.error(e),
     };
@@ -882,7 +818,7 @@ pub async fn delete_dependency(
         .delete_dependency(&id, f.version())
         .await
         .map(|_| "Dependency removed.")
-        .map_err(|e| (e, Failed::Row));
+        .map_err(|e| (e.into(), Failed::Row));
     after_change(&state, &ctx, &dep.project_id, r).await
 }
 

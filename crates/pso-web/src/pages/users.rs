@@ -10,7 +10,7 @@ use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use pso_domain::access::{Grant, Role, Scope};
+use pso_domain::access::{Grant, Role, Scope, UserGrant};
 use pso_domain::model::{User, UserInput};
 use serde_json::{json, Value};
 
@@ -33,7 +33,7 @@ pub struct UserRow {
     pub disabled: bool,
 }
 
-fn grant_views(grants: &[Grant]) -> Vec<GrantView> {
+fn grant_views(grants: &[UserGrant]) -> Vec<GrantView> {
     grants
         .iter()
         .map(|g| GrantView {
@@ -178,8 +178,8 @@ pub async fn create_user(
                 "grants": grants,
             });
             match parse_input::<UserInput>(body) {
-                Ok(input) => svc.create_user(input).await,
-                Err(e) => Err(e),
+                Ok(input) => svc.create_user(input).await.map_err(ApiError::from),
+                Err(e) => Err(e.into()),
             }
         }
     };
@@ -287,7 +287,11 @@ pub async fn update_user(
     if !f.v("password").is_empty() {
         patch["password"] = json!(f.v("password"));
     }
-    match svc.update_user(&id, f.version(), patch).await {
+    match svc
+        .update_user(&id, f.version(), patch)
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(_) => see_other(&format!("/admin/users/{id}")),
         Err(e) if matches!(e.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) => ctx.error(e),
         Err(e) => {
@@ -305,10 +309,11 @@ async fn change_grants(
     version: Option<i64>,
     change: impl FnOnce(Vec<Grant>) -> Vec<Grant>,
 ) -> Result<User, ApiError> {
-    let u = svc.get_user(id).await?;
-    let grants = change(u.grants.clone());
-    svc.update_user(id, version, json!({ "grants": grants }))
-        .await
+    let u = svc.get_user(id).await.map_err(ApiError::from)?;
+    let grants = change(u.grants.iter().map(UserGrant::input).collect());
+    Ok(svc
+        .update_user(id, version, json!({ "grants": grants }))
+        .await?)
 }
 
 pub async fn add_grant(
@@ -383,6 +388,7 @@ pub async fn toggle_disabled(
     match svc
         .update_user(&id, f.version(), json!({ "disabled": disable }))
         .await
+        .map_err(ApiError::from)
     {
         Ok(_) => see_other(&format!("/admin/users/{id}")),
         Err(e) => ctx.error(e),

@@ -1,14 +1,14 @@
 //! `pso import mspdi` and `pso export mspdi`: MS Project XML in and out of the database.
 //!
-//! Both run the same code as the web import and download (`pso_web::interchange`), as the
-//! local administrator (`cli` in the audit trail): whoever can run the binary on the database
-//! owns it.
+//! Both run the same operations as the web import and download (`pso_app::interchange`), as
+//! the local administrator (`cli` in the audit trail): whoever can run the binary on the
+//! database owns it.
 
 use super::server::DbOpts;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use pso_store::Actor;
-use pso_web::interchange::{self, ImportOptions, Stage};
+use pso_app::interchange::{ImportOptions, Stage};
+use pso_app::{App, Caller, Svc};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -170,9 +170,11 @@ pub async fn import(cmd: ImportCmd) -> anyhow::Result<()> {
                 bar.set_position(pos.round() as u64);
             };
             let started = std::time::Instant::now();
-            let result =
-                interchange::import_bytes(&store, &Actor::system("cli"), bytes, &opts, &progress)
-                    .await;
+            let app = App::new(store.clone()).await?;
+            let cli = Caller::system("cli");
+            let result = Svc::new(&app, &cli)
+                .import_mspdi(bytes, &opts, &progress)
+                .await;
             bar.finish_and_clear();
             let (project, report) = result.map_err(|e| {
                 let fields: Vec<String> = e.errors.iter().map(|f| f.message.clone()).collect();
@@ -210,13 +212,13 @@ pub async fn export(cmd: ExportCmd) -> anyhow::Result<()> {
                 .project_by_code(&project)
                 .await?
                 .with_context(|| format!("no project with code {project}"))?;
-            let doc = interchange::export_document(&store, &p)
+            let app = App::new(store.clone()).await?;
+            let cli = Caller::system("cli");
+            let (_, xml) = Svc::new(&app, &cli)
+                .export_mspdi(&p.id)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot export {}: {}", p.code, e.detail))?;
-            let path = out.clone();
-            tokio::task::spawn_blocking(move || pso_formats::mspdi::write_file(&doc, &path))
-                .await
-                .context("the writer stopped")?
+            pso_formats::mspdi::write_text_atomic(&out, &xml)
                 .with_context(|| format!("cannot write {}", out.display()))?;
             println!(
                 "Exported project {} ({} tasks) to {}",

@@ -98,7 +98,8 @@ async fn run_server(
         pso_web::WebConfig {
             secure_cookies: opts.secure_cookies,
         },
-    )?;
+    )
+    .await?;
     banner(&format!("http://{addr}/"));
     pso_web::serve(listener, state, shutdown_signal())
         .await

@@ -2,9 +2,9 @@
 
 use super::server::DbOpts;
 use anyhow::{bail, Context};
+use pso_app::{App, Caller, Svc};
 use pso_domain::access::{Grant, Role, Scope};
 use pso_domain::model::UserInput;
-use pso_store::Actor;
 use std::io::BufRead;
 
 /// Options of `pso user add`.
@@ -53,26 +53,22 @@ pub async fn user_add(db: DbOpts, a: UserAdd) -> anyhow::Result<()> {
         disabled: false,
         password,
     };
-    let new = input
-        .validate()
-        .map_err(|e| anyhow::anyhow!("invalid user: {e}"))?;
     let store = db.open().await?;
-    let hash = match &new.password {
-        Some(p) => {
-            Some(pso_web::auth::hash_password(p).map_err(|e| anyhow::anyhow!("{}", e.detail))?)
-        }
-        None => None,
-    };
-    let user = store
-        .create_user(&Actor::system("cli"), &new, hash.as_deref())
+    let app = App::new(store).await?;
+    let cli = Caller::system("cli");
+    let user = Svc::new(&app, &cli)
+        .create_user(input)
         .await
-        .map_err(|e| anyhow::anyhow!("cannot add the user: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("cannot add the user: {}", super::describe(&e)))?;
     eprintln!(
         "Added user {} ({}) as {} on {}",
         user.email,
         user.id,
         role.as_str(),
-        new.grants[0].scope
+        user.grants
+            .first()
+            .map(|g| g.scope.to_string())
+            .unwrap_or_default()
     );
     Ok(())
 }
@@ -91,7 +87,7 @@ pub async fn token_create(db: DbOpts, t: TokenCreate) -> anyhow::Result<()> {
     let Some((user, _)) = store.user_by_email(&t.email).await? else {
         bail!("no user with e-mail {}", t.email);
     };
-    let (secret, _) = pso_web::auth::issue_token(&store, &user.id, &t.label)
+    let (secret, _) = pso_app::auth::issue_token(&store, &user.id, &t.label)
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
     println!("{secret}");

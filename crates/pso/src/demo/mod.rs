@@ -139,11 +139,6 @@ pub async fn seed(store: &Store) -> anyhow::Result<Vec<DemoLogin>> {
         });
     }
 
-    eprintln!("demo: users …");
-    for l in LOGINS {
-        create_login(store, &actor, l, &staff).await?;
-    }
-
     let (mut tasks, mut deps, mut assignments) = (0, 0, 0);
     for (i, spec) in PROJECTS.iter().enumerate() {
         let (t, d, a) = seed_project(store, &actor, spec, &site_ids, &unit_ids, &staff)
@@ -159,6 +154,11 @@ pub async fn seed(store: &Store) -> anyhow::Result<Vec<DemoLogin>> {
         deps += d;
         assignments += a;
     }
+    // After the projects: project-scoped grants name them by id.
+    eprintln!("demo: users …");
+    for l in LOGINS {
+        create_login(store, &actor, l, &staff).await?;
+    }
     // Each project scheduled on its own, as its manager would: the Gantt charts are filled, and
     // people shared between projects show up as over-allocations in the resource load view,
     // with the engine's proposals. Projects past approval get the baseline they were approved on.
@@ -171,7 +171,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<Vec<DemoLogin>> {
             continue;
         }
         let status = project.status;
-        pso_web::schedule::schedule_and_store(store, &actor, vec![project.clone()])
+        pso_app::schedule::schedule_and_store(store, &actor, vec![project.clone()])
             .await
             .map_err(|e| anyhow!("cannot schedule demo project {}: {}", spec.code, e.detail))?;
         if !matches!(status, pso_domain::model::ProjectStatus::Proposed) {
@@ -220,25 +220,23 @@ async fn create_login(
         .iter()
         .find(|s| s.name == l.person)
         .ok_or_else(|| anyhow!("demo login: no person {}", l.person))?;
-    let valid = UserInput {
+    let input = UserInput {
         email: email_of(l.person),
         name: l.person.to_string(),
         person_id: Some(person.id.clone()),
         grants: vec![Grant { role, scope }],
         disabled: false,
         password: Some(l.password.to_string()),
-    }
-    .validate()
-    .with_context(|| format!("demo user {}", l.person))?;
-    let password = l.password.to_string();
-    let hash = tokio::task::spawn_blocking(move || pso_web::auth::hash_password(&password))
+    };
+    // The same operation as an administrator's: grant codes resolved to ids, password hashed.
+    let app = pso_app::App::new(store.clone())
         .await
-        .context("password hashing stopped")?
-        .map_err(|e| anyhow!("cannot hash a demo password: {}", e.detail))?;
-    store
-        .create_user(actor, &valid, Some(&hash))
+        .map_err(|e| anyhow!("{}", e.detail))?;
+    let system = pso_app::Caller::system(&actor.label);
+    pso_app::Svc::new(&app, &system)
+        .create_user(input)
         .await
-        .with_context(|| format!("cannot create the demo user {}", l.person))?;
+        .map_err(|e| anyhow!("cannot create the demo user {}: {}", l.person, e.detail))?;
     Ok(())
 }
 
@@ -690,7 +688,10 @@ mod tests {
             assert_eq!(user.grants.len(), 1);
             assert_eq!(user.grants[0].role.as_str(), l.role);
             assert_eq!(user.grants[0].scope.to_string(), l.scope);
-            assert!(pso_web::auth::verify_password(&l.password, &hash.unwrap()));
+            assert!(pso_app::auth::verify_password_blocking(
+                &l.password,
+                &hash.unwrap()
+            ));
             // Project-scoped logins are the manager or a member of the team of their project.
             if let Some(code) = l.scope.strip_prefix("project:") {
                 let p = store.project_by_code(code).await.unwrap().unwrap();

@@ -2,18 +2,13 @@
 //! and from its page, what changed since the last run, the Gantt page, baselines and their
 //! comparison, the resource load with the engine's proposals, and who may do what.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-#[macro_use]
-mod common;
-
-use common::{send, TestApp};
+use crate::common::{send, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
 
 /// A project in Paris starting Monday 5 January 2026: A (2 d, Marie) → B (16 h effort, Marie)
 /// → C (milestone), and D (1 d) off the critical path. Returns (project id, [a, b, c, d]).
-async fn small_plan(app: &TestApp) -> (String, common::Org, Vec<String>) {
+async fn small_plan(app: &TestApp) -> (String, crate::common::Org, Vec<String>) {
     let org = app.org().await;
     let p = app.project("SCH-1", &org.paris, &org.line).await;
     let pid = p["id"].as_str().unwrap().to_string();

@@ -2,12 +2,7 @@
 //! plan (WBS, dependencies, assignments, baselines), the import report, the export round trip,
 //! hostile and broken files, all-or-nothing writes and permissions.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-#[macro_use]
-mod common;
-
-use common::TestApp;
+use crate::common::TestApp;
 use pso_formats::mspdi;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -19,8 +14,8 @@ fn data(name: &str) -> Vec<u8> {
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
-async fn import_as(app: &TestApp, token: &str, query: &str, body: Vec<u8>) -> common::Resp {
-    common::send(
+async fn import_as(app: &TestApp, token: &str, query: &str, body: Vec<u8>) -> crate::common::Resp {
+    crate::common::send(
         app.with(
             token,
             Method::POST,
@@ -32,7 +27,7 @@ async fn import_as(app: &TestApp, token: &str, query: &str, body: Vec<u8>) -> co
     .await
 }
 
-async fn import(app: &TestApp, query: &str, body: Vec<u8>) -> common::Resp {
+async fn import(app: &TestApp, query: &str, body: Vec<u8>) -> crate::common::Resp {
     import_as(app, &app.admin_token, query, body).await
 }
 
@@ -494,7 +489,7 @@ async fn shared_corpus_round_trips() {
     }
     files.sort();
     assert!(files.len() > 50, "{} files", files.len());
-    let app = common::spawn_app(common::Backend::Sqlite).await;
+    let app = crate::common::spawn_app(crate::common::Backend::Sqlite).await;
     let org = app.org().await;
     for (i, f) in files.iter().enumerate() {
         let bytes = std::fs::read(f).unwrap();

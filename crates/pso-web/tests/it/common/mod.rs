@@ -10,7 +10,7 @@
 #![allow(dead_code)]
 
 use pso_domain::model::{User, UserInput};
-use pso_store::{Actor, Store};
+use pso_store::Store;
 use pso_web::{AppState, WebConfig};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, RequestBuilder, StatusCode};
@@ -138,7 +138,7 @@ async fn start_server(
         .await
         .expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("addr"));
-    let state = AppState::new(store, config).expect("state");
+    let state = AppState::new(store, config).await.expect("state");
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(pso_web::serve(listener, state, async move {
         let _ = rx.await;
@@ -216,7 +216,8 @@ pub async fn spawn_app_with(backend: Backend, config: WebConfig) -> TestApp {
     }
 }
 
-/// Creates a user directly in the store (grants as `(role, scope)`), optionally with a password.
+/// Creates a user through the application layer as the local administrator (grants as
+/// `(role, scope)` with scope codes, resolved to ids), optionally with a password.
 pub async fn create_user(
     store: &Store,
     email: &str,
@@ -224,16 +225,17 @@ pub async fn create_user(
     grants: &[(&str, &str)],
     password: Option<&str>,
 ) -> User {
-    let input: UserInput = serde_json::from_value(json!({
+    let mut input: UserInput = serde_json::from_value(json!({
         "email": email,
         "name": name,
         "grants": grants.iter().map(|(r, s)| json!({"role": r, "scope": s})).collect::<Vec<_>>(),
     }))
     .expect("user input");
-    let n = input.validate().expect("valid user");
-    let hash = password.map(|p| pso_web::auth::hash_password(p).expect("hash"));
-    store
-        .create_user(&Actor::system("test"), &n, hash.as_deref())
+    input.password = password.map(str::to_string);
+    let app = pso_app::App::new(store.clone()).await.expect("app");
+    let system = pso_app::Caller::system("test");
+    pso_app::Svc::new(&app, &system)
+        .create_user(input)
         .await
         .expect("create user")
 }
@@ -388,6 +390,16 @@ impl TestApp {
         send(self.with(token, Method::POST, path).json(&body)).await
     }
 
+    /// A POST with `If-Match` (actions on one object, such as a WBS move).
+    pub async fn post_with_if_match(&self, path: &str, etag: &str, body: Value) -> Resp {
+        send(
+            self.req(Method::POST, path)
+                .header("if-match", etag)
+                .json(&body),
+        )
+        .await
+    }
+
     pub async fn patch(&self, path: &str, etag: &str, body: Value) -> Resp {
         send(
             self.req(Method::PATCH, path)
@@ -435,6 +447,44 @@ impl TestApp {
         password: &str,
     ) -> User {
         create_user(&self.store, email, email, grants, Some(password)).await
+    }
+
+    /// A signed-in browser session of a new admin with a password: the `Cookie` header value
+    /// and the session's CSRF token.
+    pub async fn login_as_admin(&self) -> (String, String) {
+        let email = format!("admin-{}@test.example", uuid_like());
+        let password = "correct horse battery";
+        self.user_with_password(&email, &[("admin", "global")], password)
+            .await;
+        self.session(&email, password).await
+    }
+
+    /// Signs in through the login form: the `Cookie` header value and the CSRF token.
+    pub async fn session(&self, email: &str, password: &str) -> (String, String) {
+        let r = send(
+            self.anon(Method::POST, "/login")
+                .form(&[("email", email), ("password", password)]),
+        )
+        .await
+        .expect(303);
+        let sid = r
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| v.strip_prefix("pso_session="))
+            .and_then(|v| v.split(';').next())
+            .expect("a session cookie")
+            .to_string();
+        let cookie = format!("pso_session={sid}");
+        let me = send(
+            self.anon(Method::GET, "/api/v1/me")
+                .header("cookie", &cookie),
+        )
+        .await
+        .expect(200);
+        let csrf = me.json["csrf_token"].as_str().expect("csrf").to_string();
+        (cookie, csrf)
     }
 
     pub async fn create_site(&self, code: &str, country: &str, tz: &str, currency: &str) -> String {
@@ -555,4 +605,15 @@ impl Drop for TestApp {
             h.abort();
         }
     }
+}
+
+/// A short unique suffix for names in one test.
+pub fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
 }

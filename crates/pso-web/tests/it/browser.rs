@@ -5,16 +5,11 @@
 //! test fails when `CI=true` and otherwise prints why it did not run. With
 //! `PSO_SCREENSHOT_DIR=DIR` it also saves screenshots of the main pages (laptop and phone width).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use pso_domain::access::{Grant, Role, Scope};
 use pso_domain::model::{BusinessUnitInput, PersonInput, SiteInput, UserInput};
 use pso_store::{Actor, Store};
 use pso_web::{AppState, WebConfig};
 use std::path::{Path, PathBuf};
-
-#[path = "webdriver/mod.rs"]
-mod webdriver;
 
 struct Fixture {
     store: Store,
@@ -78,7 +73,7 @@ async fn fixture(dir: &Path) -> Fixture {
         )
         .await
         .unwrap();
-    let hash = pso_web::auth::hash_password("correct horse battery").unwrap();
+    let hash = pso_app::auth::hash_password_blocking("correct horse battery").unwrap();
     store
         .create_user(
             &sys,
@@ -95,6 +90,10 @@ async fn fixture(dir: &Path) -> Fixture {
             }
             .validate()
             .unwrap(),
+            &[pso_domain::access::AccessGrant {
+                role: Role::Admin,
+                scope: pso_domain::access::ScopeId::Global,
+            }],
             Some(&hash),
         )
         .await
@@ -108,7 +107,7 @@ async fn fixture(dir: &Path) -> Fixture {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_plans_a_project() {
-    let Some(session) = webdriver::Session::start("browser test").await else {
+    let Some(session) = crate::webdriver::Session::start("browser test").await else {
         return;
     };
     let b = &session.browser;
@@ -120,7 +119,9 @@ async fn browser_plans_a_project() {
     // The real server on port 0 over a fresh SQLite database.
     let tmp = tempfile::tempdir().unwrap();
     let fx = fixture(tmp.path()).await;
-    let state = AppState::new(fx.store.clone(), WebConfig::default()).unwrap();
+    let state = AppState::new(fx.store.clone(), WebConfig::default())
+        .await
+        .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -5,19 +5,14 @@
 //! Needs `chromium` and `chromium-driver` (or `PSO_CHROME` / `PSO_CHROMEDRIVER`). Without them the
 //! test fails when `CI=true` and otherwise prints why it did not run.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use pso_domain::access::{Grant, Role, Scope};
 use pso_domain::model::{BusinessUnitInput, SiteInput, UserInput};
 use pso_store::{Actor, Store};
 use pso_web::{AppState, WebConfig};
 
-#[path = "webdriver/mod.rs"]
-mod webdriver;
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_imports_a_plan() {
-    let Some(session) = webdriver::Session::start("browser import test").await else {
+    let Some(session) = crate::webdriver::Session::start("browser import test").await else {
         return;
     };
     let b = &session.browser;
@@ -64,7 +59,7 @@ async fn browser_imports_a_plan() {
         )
         .await
         .unwrap();
-    let hash = pso_web::auth::hash_password("correct horse battery").unwrap();
+    let hash = pso_app::auth::hash_password_blocking("correct horse battery").unwrap();
     store
         .create_user(
             &sys,
@@ -81,11 +76,17 @@ async fn browser_imports_a_plan() {
             }
             .validate()
             .unwrap(),
+            &[pso_domain::access::AccessGrant {
+                role: Role::Admin,
+                scope: pso_domain::access::ScopeId::Global,
+            }],
             Some(&hash),
         )
         .await
         .unwrap();
-    let state = AppState::new(store.clone(), WebConfig::default()).unwrap();
+    let state = AppState::new(store.clone(), WebConfig::default())
+        .await
+        .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
