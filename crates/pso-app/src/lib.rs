@@ -28,21 +28,48 @@ pub use service::{Paging, Svc};
 use pso_store::Store;
 use std::sync::Arc;
 
+/// Limits that keep one large plan or upload from stalling the server for everyone. Each
+/// refusal names the limit it hit.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Most tasks one project may hold (imports and task creation).
+    pub max_tasks_per_project: usize,
+    /// Largest accepted upload (MS Project files and other imports), in bytes.
+    pub max_upload_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_tasks_per_project: 50_000,
+            max_upload_bytes: 64 << 20,
+        }
+    }
+}
+
 /// The application: the store and what every operation shares. Cheap to clone.
 #[derive(Clone)]
 pub struct App {
     pub store: Store,
     /// A password hash to verify against when the account does not exist (constant timing).
     pub dummy_hash: Arc<String>,
+    pub limits: Arc<Limits>,
 }
 
 impl App {
-    /// The application over a store (hashes the dummy password once, off the async threads).
+    /// The application over a store with the default limits (hashes the dummy password once,
+    /// off the async threads).
     pub async fn new(store: Store) -> AppResult<Self> {
+        Self::with_limits(store, Limits::default()).await
+    }
+
+    pub async fn with_limits(store: Store, limits: Limits) -> AppResult<Self> {
         let dummy = auth::hash_password("not-a-real-password").await?;
         Ok(Self {
             store,
             dummy_hash: Arc::new(dummy),
+            limits: Arc::new(limits),
         })
     }
 }
