@@ -18,9 +18,6 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 pub const SESSION_HOURS: i64 = 12;
-pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-pub const MAX_FAILURES_PER_CLIENT: i64 = 50;
 
 /// Who an operation acts for: the signed-in user (or the owner of an API token) and the
 /// permission view of their grants.
@@ -162,20 +159,27 @@ pub async fn token_caller(app: &App, token: &str) -> AppResult<Option<Caller>> {
         .map(Caller::new))
 }
 
-/// Checks the credentials under the throttling rules and opens a new session.
+/// Checks the credentials under the throttling rules (`pso_domain::signin`) and opens a new
+/// session. The attempt is reserved before the password is checked, so concurrent attempts
+/// cannot slip past the count.
 pub async fn login(app: &App, email: &str, password: &str, client: &str) -> AppResult<LoginOk> {
     let store = &app.store;
     let account = email.trim().to_lowercase();
-    let since = (chrono::Utc::now() - chrono::Duration::minutes(THROTTLE_WINDOW_MINUTES))
-        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-    let (per_account, per_client) = store.login_failures_since(&account, client, &since).await?;
-    if per_account >= MAX_FAILURES_PER_ACCOUNT || per_client >= MAX_FAILURES_PER_CLIENT {
+    let reserved = store
+        .reserve_login_attempt(
+            &account,
+            client,
+            pso_domain::signin::WINDOW_SECONDS,
+            pso_domain::signin::wait_before_attempt,
+        )
+        .await?;
+    if let Err(wait) = reserved {
         let mut e = AppError::new(
             ErrorKind::TooManyRequests,
             "too_many_attempts",
-            format!("too many failed sign-ins; try again in {THROTTLE_WINDOW_MINUTES} minutes"),
+            format!("too many failed sign-ins from here; try again in {wait} s"),
         );
-        e.retry_after = Some(THROTTLE_WINDOW_MINUTES as u64 * 60);
+        e.retry_after = Some(wait.max(1) as u64);
         return Err(e);
     }
     let found = store.user_by_email(&account).await?;
@@ -189,16 +193,16 @@ pub async fn login(app: &App, email: &str, password: &str, client: &str) -> AppR
     };
     let user = match (ok, found) {
         (true, Some((user, _))) => user,
+        // The reservation stays: it is this failure's record.
         _ => {
-            store.record_login_failure(&account, client).await?;
             return Err(AppError::new(
                 ErrorKind::Unauthorized,
                 "invalid_credentials",
                 "wrong e-mail or password",
-            ));
+            ))
         }
     };
-    store.clear_login_failures(&account).await?;
+    store.login_succeeded(&account, client).await?;
     let session_id = random_secret();
     let csrf_token = random_secret();
     let expires = (chrono::Utc::now() + chrono::Duration::hours(SESSION_HOURS))

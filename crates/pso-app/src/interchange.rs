@@ -33,9 +33,6 @@ use pso_store::{new_id, Actor, Store};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// Largest accepted upload (the upload routes only; the rest of the API keeps its 1 MiB limit).
-pub const UPLOAD_LIMIT: usize = 256 << 20;
-
 /// How many examples a report line keeps.
 const EXAMPLES: usize = 8;
 
@@ -1286,6 +1283,85 @@ pub fn map_document(
     ))
 }
 
+/// The refusal of an upload above `limits.max_upload_bytes`.
+pub fn too_large(size: usize, limit: usize) -> AppError {
+    AppError::new(
+        crate::ErrorKind::TooLarge,
+        "payload_too_large",
+        format!(
+            "the file has {size} bytes; this server accepts at most {limit} \
+             (limits.max_upload_bytes)"
+        ),
+    )
+}
+
+fn too_many_tasks(n: usize, limit: usize) -> AppError {
+    AppError::field(
+        "file",
+        "too_many_tasks",
+        format!(
+            "the file has {n} tasks; this server accepts at most {limit} per project \
+             (limits.max_tasks_per_project)"
+        ),
+    )
+}
+
+/// The plan's own rules, as for edits through the API: no more tasks than the limit, no text
+/// with control characters, no dependency cycle (a cycle would break every portfolio run that
+/// includes the project).
+pub fn check_plan_rules(plan: &ImportPlan, max_tasks: usize) -> AppResult<()> {
+    if plan.tasks.len() > max_tasks {
+        return Err(too_many_tasks(plan.tasks.len(), max_tasks));
+    }
+    let label = |id: &str| {
+        plan.tasks
+            .iter()
+            .find(|t| t.id == id)
+            .map(|t| format!("'{}' (UID {})", t.name, t.source_uid))
+            .unwrap_or_else(|| id.to_string())
+    };
+    for t in &plan.tasks {
+        if let Err(e) = pso_domain::values::check_text(&t.name) {
+            return Err(AppError::field(
+                "file",
+                e.code,
+                format!("task UID {}: its name {}", t.source_uid, e.message),
+            ));
+        }
+    }
+    for p in &plan.people {
+        if let Err(e) = pso_domain::values::check_text(&p.name) {
+            return Err(AppError::field(
+                "file",
+                e.code,
+                format!(
+                    "resource '{}': its name {}",
+                    p.name.escape_debug(),
+                    e.message
+                ),
+            ));
+        }
+    }
+    let edges: Vec<(String, String)> = plan
+        .dependencies
+        .iter()
+        .map(|d| (d.predecessor_id.clone(), d.successor_id.clone()))
+        .collect();
+    if let Some(cycle) = pso_domain::plan::find_cycle(&edges) {
+        let names: Vec<String> = cycle.iter().map(|id| label(id)).collect();
+        return Err(AppError::field(
+            "file",
+            "dependency_cycle",
+            format!(
+                "the file's links form a cycle ({}): a task cannot wait for itself; nothing \
+                 was imported",
+                names.join(" → ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Stages of an import, for progress displays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
@@ -1299,10 +1375,14 @@ pub enum Stage {
 pub async fn import_bytes(
     store: &Store,
     actor: &Actor,
+    limits: &crate::Limits,
     bytes: Vec<u8>,
     opts: &ImportOptions,
     progress: &(dyn Fn(Stage, usize, usize) + Sync),
 ) -> AppResult<(Project, ImportReport)> {
+    if bytes.len() > limits.max_upload_bytes {
+        return Err(too_large(bytes.len(), limits.max_upload_bytes));
+    }
     progress(Stage::Reading, 0, bytes.len());
     let len = bytes.len();
     let (doc, content) = crate::blocking(move || {
@@ -1333,11 +1413,20 @@ pub async fn import_bytes(
             format!("business unit '{}' does not exist", opts.business_unit_id),
         ));
     }
+    let tasks_in_file = doc.project.tasks.len();
+    if tasks_in_file > limits.max_tasks_per_project {
+        return Err(too_many_tasks(tasks_in_file, limits.max_tasks_per_project));
+    }
     let people = store.people_keys().await?;
-    progress(Stage::Mapping, 0, doc.project.tasks.len());
+    progress(Stage::Mapping, 0, tasks_in_file);
     let o = opts.clone();
-    let (plan, report) =
-        crate::blocking(move || map_document(&doc, content, &site, &people, &o)).await??;
+    let max_tasks = limits.max_tasks_per_project;
+    let (plan, report) = crate::blocking(move || {
+        let (plan, report) = map_document(&doc, content, &site, &people, &o)?;
+        check_plan_rules(&plan, max_tasks)?;
+        Ok::<_, AppError>((plan, report))
+    })
+    .await??;
     progress(Stage::Mapping, report.tasks, report.tasks);
     let project = store
         .import_project(actor, plan, &|done, total| {
@@ -1386,6 +1475,13 @@ impl crate::Svc<'_> {
     ) -> AppResult<(Project, ImportReport)> {
         self.check_import_scope(&opts.site_id, &opts.business_unit_id)
             .await?;
+        // People an import creates pass the same rule as their own route.
+        if opts.create_people && !self.caller.principal.can_edit_person(&opts.site_id) {
+            return Err(AppError::forbidden(
+                "you may not create people on this site: import without create_people, or ask \
+                 the site's PSO",
+            ));
+        }
         if bytes.is_empty() {
             return Err(AppError::field(
                 "file",
@@ -1393,7 +1489,15 @@ impl crate::Svc<'_> {
                 "send the MS Project XML file",
             ));
         }
-        import_bytes(&self.app.store, &self.caller.actor(), bytes, opts, progress).await
+        import_bytes(
+            &self.app.store,
+            &self.caller.actor(),
+            &self.app.limits,
+            bytes,
+            opts,
+            progress,
+        )
+        .await
     }
 
     /// What an import of this project could not carry (404 `not_imported` for a project that

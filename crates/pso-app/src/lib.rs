@@ -18,8 +18,10 @@
 pub mod auth;
 pub mod error;
 pub mod interchange;
+pub mod plan_view;
 pub mod schedule;
 pub mod service;
+pub mod tokens;
 
 pub use auth::Caller;
 pub use error::{AppError, AppResult, ErrorKind};

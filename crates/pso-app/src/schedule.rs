@@ -27,7 +27,24 @@ pub struct ProjectRun {
     pub project_id: String,
     pub run: ScheduleRun,
     pub changes: Vec<TaskChange>,
+    /// Problems met on this project's own tasks.
     pub conflicts: Vec<String>,
+}
+
+/// A project a portfolio run had to leave out, and why (its own plan is broken): the others
+/// are scheduled without it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LeftOut {
+    pub project_id: String,
+    pub code: String,
+    pub reason: String,
+}
+
+/// What scheduling several projects together did.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct PortfolioRun {
+    pub runs: Vec<ProjectRun>,
+    pub left_out: Vec<LeftOut>,
 }
 
 /// A project's stored schedule: the last run and every task's dates.
@@ -73,27 +90,180 @@ pub async fn plan_data(store: &Store, projects: Vec<Project>) -> AppResult<PlanD
     Ok(plan)
 }
 
+/// Why a project's own plan cannot be scheduled (a dependency cycle), if it cannot.
+fn plan_problem(plan: &PlanData, project_id: &str) -> Option<String> {
+    let in_project: BTreeSet<&str> = plan
+        .tasks
+        .iter()
+        .filter(|t| t.project_id == project_id)
+        .map(|t| t.id.as_str())
+        .collect();
+    let edges: Vec<(String, String)> = plan
+        .dependencies
+        .iter()
+        .filter(|d| in_project.contains(d.successor_id.as_str()))
+        .map(|d| (d.predecessor_id.clone(), d.successor_id.clone()))
+        .collect();
+    let cycle = pso_domain::plan::find_cycle(&edges)?;
+    let names: BTreeMap<&str, &str> = plan
+        .tasks
+        .iter()
+        .map(|t| (t.id.as_str(), t.name.as_str()))
+        .collect();
+    let named: Vec<String> = cycle
+        .iter()
+        .map(|id| format!("'{}'", names.get(id.as_str()).copied().unwrap_or(id)))
+        .collect();
+    Some(format!(
+        "its dependencies form a cycle: {}",
+        named.join(" → ")
+    ))
+}
+
+/// The part of `plan` whose projects pass `keep` (with their tasks, links and assignments).
+fn part(plan: &PlanData, keep: impl Fn(&str) -> bool) -> PlanData {
+    let tasks: BTreeSet<&str> = plan
+        .tasks
+        .iter()
+        .filter(|t| keep(&t.project_id))
+        .map(|t| t.id.as_str())
+        .collect();
+    PlanData {
+        projects: plan
+            .projects
+            .iter()
+            .filter(|(p, _)| keep(&p.id))
+            .cloned()
+            .collect(),
+        tasks: plan
+            .tasks
+            .iter()
+            .filter(|t| keep(&t.project_id))
+            .cloned()
+            .collect(),
+        dependencies: plan
+            .dependencies
+            .iter()
+            .filter(|d| tasks.contains(d.successor_id.as_str()))
+            .cloned()
+            .collect(),
+        assignments: plan
+            .assignments
+            .iter()
+            .filter(|a| keep(&a.project_id))
+            .cloned()
+            .collect(),
+        person_sites: plan.person_sites.clone(),
+        task_names: plan.task_names.clone(),
+    }
+}
+
+/// `plan` without the project `id`.
+fn without(plan: &PlanData, id: &str) -> PlanData {
+    part(plan, |p| p != id)
+}
+
+fn plan_error(e: sched::PlanError) -> AppError {
+    match e {
+        sched::PlanError::Engine(m) => AppError::field("tasks", "cannot_schedule", m),
+        other => AppError::field("project", "cannot_schedule", other.to_string()),
+    }
+}
+
+/// Runs the engine on the plan, leaving out the projects whose own plan breaks it (a cycle,
+/// tasks that cannot be placed): one bad project never stops the others. With a single
+/// project, its problem is the error.
+/// What [`run_leaving_out`] gives: the plan that was scheduled, its rows and conflicts, and the
+/// projects left out.
+type Outcome = (
+    PlanData,
+    Vec<TaskSchedule>,
+    Vec<sched::Conflict>,
+    Vec<LeftOut>,
+);
+
+fn run_leaving_out(mut plan: PlanData) -> Result<Outcome, AppError> {
+    let mut left_out = Vec::new();
+    let single = plan.projects.len() == 1;
+    let ids: Vec<(String, String)> = plan
+        .projects
+        .iter()
+        .map(|(p, _)| (p.id.clone(), p.code.clone()))
+        .collect();
+    for (id, code) in &ids {
+        if let Some(reason) = plan_problem(&plan, id) {
+            if single {
+                return Err(AppError::field("dependencies", "cycle", reason));
+            }
+            plan = without(&plan, id);
+            left_out.push(LeftOut {
+                project_id: id.clone(),
+                code: code.clone(),
+                reason,
+            });
+        }
+    }
+    loop {
+        if plan.projects.is_empty() {
+            return Ok((plan, Vec::new(), Vec::new(), left_out));
+        }
+        match sched::run(&plan) {
+            Ok((rows, conflicts)) => return Ok((plan, rows, conflicts, left_out)),
+            Err(e) if plan.projects.len() == 1 => {
+                if single {
+                    return Err(plan_error(e));
+                }
+                let (p, _) = &plan.projects[0];
+                left_out.push(LeftOut {
+                    project_id: p.id.clone(),
+                    code: p.code.clone(),
+                    reason: e.to_string(),
+                });
+                plan = without(&plan, &p.id.clone());
+            }
+            Err(_) => {
+                // Find the projects that fail on their own and leave them out.
+                let mut bad = Vec::new();
+                for (p, _) in &plan.projects {
+                    let alone = part(&plan, |q| q == p.id);
+                    if let Err(e) = sched::run(&alone) {
+                        bad.push((p.id.clone(), p.code.clone(), e.to_string()));
+                    }
+                }
+                if bad.is_empty() {
+                    // Only together do they fail: nothing to blame on one project.
+                    return sched::run(&plan)
+                        .map(|(r, c)| (plan, r, c, left_out))
+                        .map_err(plan_error);
+                }
+                for (id, code, reason) in bad {
+                    plan = without(&plan, &id);
+                    left_out.push(LeftOut {
+                        project_id: id,
+                        code,
+                        reason,
+                    });
+                }
+            }
+        }
+    }
+}
+
 /// Schedules the projects together (they share people) and stores the result with what
-/// changed since the last run. Authorisation is the caller's (see [`Svc::schedule_project`]);
-/// `pso demo` calls this directly.
+/// changed since the last run. Projects whose own plan is broken are left out and named.
+/// Authorisation is the caller's (see [`Svc::schedule_project`]); `pso demo` calls this
+/// directly.
 pub async fn schedule_and_store(
     store: &Store,
     actor: &pso_store::Actor,
     projects: Vec<Project>,
-) -> AppResult<Vec<ProjectRun>> {
+) -> AppResult<PortfolioRun> {
     if projects.is_empty() {
-        return Ok(Vec::new());
+        return Ok(PortfolioRun::default());
     }
     let plan = plan_data(store, projects).await?;
-    let (plan, result) = crate::blocking(move || {
-        let r = sched::run(&plan);
-        (plan, r)
-    })
-    .await?;
-    let (rows, conflicts) = result.map_err(|e| match e {
-        sched::PlanError::Engine(m) => AppError::field("tasks", "cannot_schedule", m),
-        other => AppError::field("project", "cannot_schedule", other.to_string()),
-    })?;
+    let (plan, rows, conflicts, left_out) =
+        crate::blocking(move || run_leaving_out(plan)).await??;
     let names: BTreeMap<String, String> = plan
         .tasks
         .iter()
@@ -117,27 +287,35 @@ pub async fn schedule_and_store(
         let new = by_project.remove(&p.id).unwrap_or_default();
         let old = old_by_project.remove(&p.id).unwrap_or_default();
         let changes = sched::changes(&old, &new, &names);
+        let own: Vec<String> = conflicts
+            .iter()
+            .filter(|c| c.project_id == p.id)
+            .map(|c| c.message.clone())
+            .collect();
         let summary = json!({
             "tasks": new.len(),
             "changed": changes.len(),
             "changes": changes,
-            "conflicts": conflicts,
+            "conflicts": own,
             "portfolio": plan.projects.len() > 1,
         });
-        details.push((p.id.clone(), changes, conflicts.clone()));
+        details.push((p.id.clone(), changes, own));
         batch.push((p.id.clone(), new, summary));
     }
     let runs = store.save_schedules(actor, &batch).await?;
-    Ok(runs
-        .into_iter()
-        .zip(details)
-        .map(|(run, (project_id, changes, conflicts))| ProjectRun {
-            project_id,
-            run,
-            changes,
-            conflicts,
-        })
-        .collect())
+    Ok(PortfolioRun {
+        runs: runs
+            .into_iter()
+            .zip(details)
+            .map(|(run, (project_id, changes, conflicts))| ProjectRun {
+                project_id,
+                run,
+                changes,
+                conflicts,
+            })
+            .collect(),
+        left_out,
+    })
 }
 
 /// The weekly load of people, with the engine's proposals for the over-allocations.
@@ -174,33 +352,58 @@ pub fn baseline_name(name: &str) -> AppResult<String> {
 impl Svc<'_> {
     /// Schedules the projects together and stores the result; the caller must already have
     /// been authorised to edit each of them.
-    pub async fn schedule_projects(&self, projects: Vec<Project>) -> AppResult<Vec<ProjectRun>> {
+    pub async fn schedule_projects(&self, projects: Vec<Project>) -> AppResult<PortfolioRun> {
         schedule_and_store(self.store(), &self.caller.actor(), projects).await
     }
 
     /// Schedules one project (the caller may edit it) and returns the run with the new dates.
     pub async fn schedule_project(&self, id: &str) -> AppResult<(ProjectRun, Vec<TaskSchedule>)> {
         let p = self.project(id, ProjectAction::Edit).await?;
-        let mut runs = self.schedule_projects(vec![p]).await?;
-        let run = runs
+        let mut done = self.schedule_projects(vec![p]).await?;
+        let run = done
+            .runs
             .pop()
             .ok_or_else(|| AppError::internal("scheduling returned no run"))?;
         let tasks = self.store().task_schedules(id).await?;
-        Ok((run, tasks))
+        Ok((run, self.for_reader(tasks).await?))
     }
 
-    /// Schedules and levels together every open project the caller may edit.
-    pub async fn schedule_portfolio(&self) -> AppResult<Vec<ProjectRun>> {
+    /// Schedules and levels together every open project the caller may edit; projects whose
+    /// own plan is broken are left out and named.
+    pub async fn schedule_portfolio(&self) -> AppResult<PortfolioRun> {
         let projects = self.open_projects(ProjectAction::Edit).await?;
         self.schedule_projects(projects).await
+    }
+
+    /// Schedules as the caller may read them: an explanation that names a task of a project
+    /// outside the caller's scope says "busy on another project" instead.
+    pub async fn for_reader(&self, rows: Vec<TaskSchedule>) -> AppResult<Vec<TaskSchedule>> {
+        let others: BTreeSet<String> = rows
+            .iter()
+            .filter_map(|r| r.why_project_id.clone())
+            .collect();
+        let mut readable = BTreeSet::new();
+        for id in others {
+            if let Some(p) = self.store().get_project(&id).await? {
+                let r = self.store().project_ref(&p).await?;
+                if self.caller.principal.can_project(ProjectAction::Read, &r) {
+                    readable.insert(id);
+                }
+            }
+        }
+        Ok(rows
+            .into_iter()
+            .map(|r| r.for_reader(|p| readable.contains(p)))
+            .collect())
     }
 
     /// The stored schedule of a project the caller may read.
     pub async fn stored_schedule(&self, id: &str) -> AppResult<StoredSchedule> {
         self.project(id, ProjectAction::Read).await?;
+        let tasks = self.store().task_schedules(id).await?;
         Ok(StoredSchedule {
             run: self.store().last_schedule_run(id).await?,
-            tasks: self.store().task_schedules(id).await?,
+            tasks: self.for_reader(tasks).await?,
         })
     }
 

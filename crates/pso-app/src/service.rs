@@ -14,9 +14,44 @@ use pso_store::{Page, ProjectFilter};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-/// Deserialises an input, naming the field of a wrong type or an unknown field (422).
-pub fn parse_input<T: DeserializeOwned>(v: Value) -> AppResult<T> {
-    serde_path_to_error::deserialize(v).map_err(|e| {
+/// Normalises text areas' `\r\n` to `\n` in every string of `v` and refuses any other
+/// control character, naming the field (`holidays[2].name`).
+fn clean_text(v: &mut Value, path: &str, errors: &mut ValidationErrors) {
+    match v {
+        Value::String(s) => {
+            if s.contains('\r') {
+                *s = s.replace("\r\n", "\n");
+            }
+            if let Err(e) = pso_domain::values::check_text(s) {
+                errors.add(path, e.code, e.message);
+            }
+        }
+        Value::Array(items) => {
+            for (i, x) in items.iter_mut().enumerate() {
+                clean_text(x, &format!("{path}[{i}]"), errors);
+            }
+        }
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                clean_text(x, &p, errors);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Deserialises an input, naming the field of a wrong type or an unknown field (422). Every
+/// text is checked for control characters first (one place for every JSON and form input).
+pub fn parse_input<T: DeserializeOwned>(mut input: Value) -> AppResult<T> {
+    let mut errors = ValidationErrors::new();
+    clean_text(&mut input, "", &mut errors);
+    v(errors.into_result(()))?;
+    serde_path_to_error::deserialize(input).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
         let (field, code) = if let Some(rest) = inner.strip_prefix("unknown field `") {
@@ -613,6 +648,17 @@ impl<'a> Svc<'a> {
     pub async fn create_task(&self, project_id: &str, input: TaskInput) -> AppResult<Task> {
         self.project(project_id, ProjectAction::Edit).await?;
         let n = v(input.validate())?;
+        let max = self.app.limits.max_tasks_per_project;
+        if self.store().task_count(project_id).await? >= max as i64 {
+            return Err(AppError::field(
+                "project_id",
+                "too_many_tasks",
+                format!(
+                    "the project already has {max} tasks, the most this server accepts \
+                     (limits.max_tasks_per_project)"
+                ),
+            ));
+        }
         Ok(self
             .store()
             .create_task(&self.caller.actor(), project_id, &n)

@@ -44,6 +44,58 @@ pub fn cycle_with(edges: &[(String, String)], from: &str, to: &str) -> Option<Ve
     None
 }
 
+/// A cycle in a whole network of (predecessor, successor) edges, if there is one: its tasks in
+/// order. Linear (Kahn's algorithm, then a walk inside what is left). Deterministic.
+pub fn find_cycle(edges: &[(String, String)]) -> Option<Vec<String>> {
+    let mut indeg: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut adj: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (a, b) in edges {
+        indeg.entry(a).or_insert(0);
+        *indeg.entry(b).or_insert(0) += 1;
+        adj.entry(a).or_default().push(b);
+    }
+    let mut queue: Vec<&str> = indeg
+        .iter()
+        .filter(|(_, d)| **d == 0)
+        .map(|(n, _)| *n)
+        .collect();
+    while let Some(n) = queue.pop() {
+        if let Some(next) = adj.get(n) {
+            for m in next {
+                if let Some(d) = indeg.get_mut(m) {
+                    *d -= 1;
+                    if *d == 0 {
+                        queue.push(m);
+                    }
+                }
+            }
+        }
+    }
+    // Every node left has an incoming edge from another node left: walking predecessors-
+    // first from any of them must revisit a node, and that loop is a cycle.
+    let left: BTreeSet<&str> = indeg
+        .iter()
+        .filter(|(_, d)| **d > 0)
+        .map(|(n, _)| *n)
+        .collect();
+    let start = *left.iter().next()?;
+    let mut order = vec![start];
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::from([(start, 0)]);
+    let mut cur = start;
+    loop {
+        let next = adj
+            .get(cur)
+            .and_then(|v| v.iter().find(|m| left.contains(**m)))
+            .copied()?;
+        if let Some(&i) = seen.get(next) {
+            return Some(order[i..].iter().map(|s| s.to_string()).collect());
+        }
+        seen.insert(next, order.len());
+        order.push(next);
+        cur = next;
+    }
+}
+
 /// A change of a task's place in the WBS.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
@@ -244,6 +296,19 @@ mod tests {
         v.iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn finds_a_cycle_in_a_whole_network() {
+        assert_eq!(find_cycle(&e(&[("a", "b"), ("b", "c"), ("x", "y")])), None);
+        let c = find_cycle(&e(&[("a", "b"), ("b", "c"), ("c", "b"), ("x", "a")])).unwrap();
+        assert_eq!(c, vec!["b".to_string(), "c".to_string()]);
+        let c = find_cycle(&e(&[("a", "b"), ("b", "a")])).unwrap();
+        assert_eq!(c.len(), 2);
+        assert_eq!(
+            find_cycle(&e(&[("a", "a")])).unwrap(),
+            vec!["a".to_string()]
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@
 
 use crate::model::{Assignment, Dependency, DependencyType, Project, Site, Task, MINUTES_PER_DAY};
 use crate::values::parse_hhmm;
-use chrono::{NaiveDate, TimeZone};
+use chrono::{Datelike, NaiveDate, TimeZone};
 use pso_schedule::calendar::{self, Calendar, CalendarSpec, Minute};
 use pso_schedule::{DepKind, Input, Options, Work};
 use serde::{Deserialize, Serialize};
@@ -35,6 +35,29 @@ pub struct TaskSchedule {
     pub why: String,
     /// Work segments when the task was split (`[start, finish]` pairs).
     pub segments: Vec<[String; 2]>,
+    /// The other project whose task `why` names (a person busy there), if any: readers who may
+    /// not see that project get [`TaskSchedule::why_redacted`] instead (see
+    /// [`TaskSchedule::for_reader`]). Not part of the API.
+    #[serde(skip)]
+    pub why_project_id: Option<String>,
+    /// `why` without the other project's task name ("busy on another project").
+    #[serde(skip)]
+    pub why_redacted: Option<String>,
+}
+
+impl TaskSchedule {
+    /// The schedule as a reader sees it: the explanation names another project's task only if
+    /// `may_read(project_id)` allows it.
+    pub fn for_reader(mut self, may_read: impl Fn(&str) -> bool) -> Self {
+        if let (Some(p), Some(r)) = (&self.why_project_id, &self.why_redacted) {
+            if !may_read(p) {
+                self.why = r.clone();
+            }
+        }
+        self.why_project_id = None;
+        self.why_redacted = None;
+        self
+    }
 }
 
 /// What one scheduling run changed, per task.
@@ -71,6 +94,10 @@ pub enum PlanError {
     Engine(String),
     #[error("there is nothing to schedule")]
     Empty,
+    /// Tasks the engine could not place within the supported years (a calendar with almost no
+    /// working time, or a chain that runs past the last supported year).
+    #[error("{} task(s) cannot be placed before the year {}: {}", .0.len(), crate::values::MAX_YEAR, .0.join(", "))]
+    Unplaceable(Vec<String>),
 }
 
 /// The working-time calendar of a site.
@@ -250,8 +277,17 @@ fn stamp(m: Minute, tz: &chrono_tz::Tz) -> String {
     }
 }
 
-/// Runs the engine on a plan and returns each task's stored schedule.
-pub fn run(plan: &PlanData) -> Result<(Vec<TaskSchedule>, Vec<String>), PlanError> {
+/// A problem the engine met on one project's task (a missed constraint, a person without
+/// capacity): kept with the project, so each project's run shows only its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conflict {
+    pub project_id: String,
+    pub task_id: String,
+    pub message: String,
+}
+
+/// Runs the engine on a plan and returns each task's stored schedule and the conflicts met.
+pub fn run(plan: &PlanData) -> Result<(Vec<TaskSchedule>, Vec<Conflict>), PlanError> {
     let input = build_input(plan)?;
     let out = pso_schedule::schedule(&input, &product_options())
         .map_err(|e| PlanError::Engine(e.to_string()))?;
@@ -272,6 +308,7 @@ pub fn run(plan: &PlanData) -> Result<(Vec<TaskSchedule>, Vec<String>), PlanErro
         .map(|(p, s)| (p.id.as_str(), s.time_zone.parse().unwrap_or(chrono_tz::UTC)))
         .collect();
     let mut result = Vec::with_capacity(out.tasks.len());
+    let mut unplaced = Vec::new();
     for (i, ts) in out.tasks.iter().enumerate() {
         let t = &input.tasks[i];
         let project_id = &input.projects[t.project].id;
@@ -279,7 +316,47 @@ pub fn run(plan: &PlanData) -> Result<(Vec<TaskSchedule>, Vec<String>), PlanErro
             .get(project_id.as_str())
             .copied()
             .unwrap_or(chrono_tz::UTC);
+        let placed = |m: Minute| {
+            calendar::datetime_of(m).is_some_and(|d| d.year() <= crate::values::MAX_YEAR)
+        };
+        if !placed(ts.start) || !placed(ts.finish) {
+            if unplaced.len() < 20 {
+                unplaced.push(format!(
+                    "'{}'",
+                    names.get(t.id.as_str()).copied().unwrap_or(t.id.as_str())
+                ));
+            }
+            continue;
+        }
         let why = explain(&input, &ts.why, ts.calendar_wait, &names, &person_names);
+        // A person busy on another project's task: the redacted words for readers who may not
+        // see that project.
+        let (why_project_id, why_redacted) = match &ts.why {
+            pso_schedule::Why::Resource { task: Some(o), .. }
+                if input.tasks.get(*o).map(|x| x.project) != Some(t.project) =>
+            {
+                let other = input
+                    .tasks
+                    .get(*o)
+                    .map(|x| input.projects[x.project].id.clone());
+                let redacted = explain(
+                    &input,
+                    &pso_schedule::Why::Resource {
+                        resource: match &ts.why {
+                            pso_schedule::Why::Resource { resource, .. } => *resource,
+                            _ => 0,
+                        },
+                        task: None,
+                    },
+                    ts.calendar_wait,
+                    &names,
+                    &person_names,
+                )
+                .replacen("to be available", "(busy on another project)", 1);
+                (other, Some(redacted))
+            }
+            _ => (None, None),
+        };
         // A finish is the end of the last working minute; show it as that minute's end.
         result.push(TaskSchedule {
             task_id: t.id.clone(),
@@ -299,21 +376,44 @@ pub fn run(plan: &PlanData) -> Result<(Vec<TaskSchedule>, Vec<String>), PlanErro
             } else {
                 Vec::new()
             },
+            why_project_id,
+            why_redacted,
         });
+    }
+    if !unplaced.is_empty() {
+        let extra = out.tasks.len() - result.len();
+        if extra > unplaced.len() {
+            unplaced.push(format!("and {} more", extra - unplaced.len()));
+        }
+        return Err(PlanError::Unplaceable(unplaced));
     }
     let conflicts = out
         .conflicts
         .iter()
-        .map(|c| match c {
-            pso_schedule::Conflict::ConstraintMissed { task, .. } => format!(
-                "task '{}' cannot meet its constraint",
-                names.get(input.tasks[*task].id.as_str()).unwrap_or(&"?")
-            ),
-            pso_schedule::Conflict::NoUnits { task, resource } => format!(
-                "task '{}' needs {} who has no capacity",
-                names.get(input.tasks[*task].id.as_str()).unwrap_or(&"?"),
-                input.resources[*resource].id
-            ),
+        .map(|c| {
+            let (task, message) = match c {
+                pso_schedule::Conflict::ConstraintMissed { task, .. } => (
+                    *task,
+                    format!(
+                        "task '{}' cannot meet its constraint",
+                        names.get(input.tasks[*task].id.as_str()).unwrap_or(&"?")
+                    ),
+                ),
+                pso_schedule::Conflict::NoUnits { task, resource } => (
+                    *task,
+                    format!(
+                        "task '{}' needs {} who has no capacity",
+                        names.get(input.tasks[*task].id.as_str()).unwrap_or(&"?"),
+                        input.resources[*resource].id
+                    ),
+                ),
+            };
+            let t = &input.tasks[task];
+            Conflict {
+                project_id: input.projects[t.project].id.clone(),
+                task_id: t.id.clone(),
+                message,
+            }
         })
         .collect();
     Ok((result, conflicts))

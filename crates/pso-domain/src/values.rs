@@ -173,14 +173,52 @@ impl Email {
     }
 }
 
-/// A calendar date `YYYY-MM-DD` (in the time zone of the site it belongs to).
+/// The first year PSO accepts in a date (plans, holidays, rates): older dates are typing
+/// mistakes, and they would send the engine through centuries of calendar.
+pub const MIN_YEAR: i32 = 1900;
+/// The last year PSO accepts in a date.
+pub const MAX_YEAR: i32 = 2200;
+
+/// A calendar date `YYYY-MM-DD` (in the time zone of the site it belongs to), in the years
+/// [`MIN_YEAR`] to [`MAX_YEAR`].
 pub fn parse_date(s: &str) -> Result<chrono::NaiveDate, ValueError> {
-    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+    use chrono::Datelike;
+    let d = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
         ValueError::new(
             "invalid_date",
             format!("'{s}' is not a date in the form YYYY-MM-DD"),
         )
-    })
+    })?;
+    if !(MIN_YEAR..=MAX_YEAR).contains(&d.year()) {
+        return Err(ValueError::new(
+            "date_out_of_range",
+            format!("'{s}' is outside the years {MIN_YEAR} to {MAX_YEAR}"),
+        ));
+    }
+    Ok(d)
+}
+
+/// Is `c` a control character PSO refuses in text (everything but tab and newline)? NUL cannot
+/// be stored by PostgreSQL and no XML reader accepts it; the others hide text and break exports.
+pub fn is_refused_control(c: char) -> bool {
+    c.is_control() && c != '\t' && c != '\n'
+}
+
+/// Refuses text with a control character other than tab and newline (a carriage return is
+/// accepted only before a newline, as browsers send text areas, and should be normalised by the
+/// caller).
+pub fn check_text(s: &str) -> Result<(), ValueError> {
+    match s.char_indices().find(|(_, c)| is_refused_control(*c)) {
+        None => Ok(()),
+        Some((i, c)) => Err(ValueError::new(
+            "control_character",
+            format!(
+                "contains the control character U+{:04X} at byte {i}; only tab and newline are \
+                 allowed",
+                c as u32
+            ),
+        )),
+    }
 }
 
 /// Minutes after midnight of a `HH:MM` time of day, `00:00` to `24:00` (two digits each).

@@ -94,53 +94,124 @@ impl Store {
         Ok(())
     }
 
-    /// Records a failed login for an account and a client.
-    pub async fn record_login_failure(&self, account: &str, client: &str) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query("INSERT INTO login_failures (id, account, client, at) VALUES ($1, $2, $3, $4)")
-            .bind(new_id())
-            .bind(account)
-            .bind(client)
-            .bind(now())
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Failed logins since `since` (RFC 3339) for the account and for the client.
-    pub async fn login_failures_since(
+    /// Reserves a sign-in attempt before its password is checked: under a row lock per account
+    /// and per client (taken in one order, so concurrent attempts queue instead of racing), counts
+    /// the failures in the window, asks `decide` whether the attempt may go ahead and, if so,
+    /// records it as a failure at once. [`Store::login_succeeded`] removes it again; a wrong
+    /// password leaves it. Returns the reservation's id, or the seconds to wait.
+    pub async fn reserve_login_attempt(
         &self,
         account: &str,
         client: &str,
-        since: &str,
-    ) -> Result<(i64, i64)> {
-        let a: i64 =
-            sqlx::query("SELECT COUNT(*) AS n FROM login_failures WHERE account = $1 AND at > $2")
-                .bind(account)
-                .bind(since)
-                .fetch_one(self.pool())
-                .await?
-                .try_get("n")?;
-        let c: i64 =
-            sqlx::query("SELECT COUNT(*) AS n FROM login_failures WHERE client = $1 AND at > $2")
-                .bind(client)
-                .bind(since)
-                .fetch_one(self.pool())
-                .await?
-                .try_get("n")?;
-        Ok((a, c))
+        window_seconds: i64,
+        decide: impl Fn(pso_domain::signin::Failures) -> Option<i64>,
+    ) -> Result<std::result::Result<String, i64>> {
+        let now_t = chrono::Utc::now();
+        let since = (now_t - chrono::Duration::seconds(window_seconds))
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let mut tx = self.begin_write().await?;
+        let mut keys = [format!("a:{account}"), format!("c:{client}")];
+        keys.sort();
+        for k in &keys {
+            sqlx::query(
+                "INSERT INTO login_throttle (key, n) VALUES ($1, 0) ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(k)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE login_throttle SET n = n + 1 WHERE key = $1")
+                .bind(k)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let count = |sql: &'static str, a: &str, b: Option<&str>| {
+            let q = sqlx::query(sql).bind(a.to_string());
+            let q = match b {
+                Some(b) => q.bind(b.to_string()),
+                None => q,
+            };
+            q.bind(since.clone())
+        };
+        let pair_row = count(
+            "SELECT COUNT(*) AS n, MAX(at) AS last FROM login_failures \
+             WHERE account = $1 AND client = $2 AND at > $3",
+            account,
+            Some(client),
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let pair: i64 = pair_row.try_get("n")?;
+        let last: Option<String> = pair_row.try_get("last")?;
+        let client_n: i64 = count(
+            "SELECT COUNT(*) AS n FROM login_failures WHERE client = $1 AND at > $2",
+            client,
+            None,
+        )
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("n")?;
+        let account_n: i64 = count(
+            "SELECT COUNT(*) AS n FROM login_failures WHERE account = $1 AND at > $2",
+            account,
+            None,
+        )
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("n")?;
+        let pair_last_ago = match last {
+            Some(l) => Some(
+                (now_t
+                    - chrono::DateTime::parse_from_rfc3339(&l)
+                        .map_err(|e| crate::corrupt("login_failures.at", e))?
+                        .with_timezone(&chrono::Utc))
+                .num_seconds(),
+            ),
+            None => None,
+        };
+        let f = pso_domain::signin::Failures {
+            pair,
+            pair_last_ago,
+            client: client_n,
+            account: account_n,
+        };
+        if let Some(wait) = decide(f) {
+            tx.commit().await?;
+            return Ok(Err(wait));
+        }
+        let id = new_id();
+        sqlx::query("INSERT INTO login_failures (id, account, client, at) VALUES ($1, $2, $3, $4)")
+            .bind(&id)
+            .bind(account)
+            .bind(client)
+            .bind(now_t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Ok(id))
     }
 
-    /// Forgets an account's failures after a successful login (the client's count stays).
-    pub async fn clear_login_failures(&self, account: &str) -> Result<()> {
+    /// A successful sign-in: its reservation and this client's earlier failures on the account
+    /// are forgotten (other clients' failures stay).
+    pub async fn login_succeeded(&self, account: &str, client: &str) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM login_failures WHERE account = $1")
+        sqlx::query("DELETE FROM login_failures WHERE account = $1 AND client = $2")
             .bind(account)
+            .bind(client)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Housekeeping: failures older than `before` (RFC 3339) no longer count; delete them.
+    pub async fn forget_login_failures(&self, before: &str) -> Result<u64> {
+        let mut tx = self.begin_write().await?;
+        let r = sqlx::query("DELETE FROM login_failures WHERE at < $1")
+            .bind(before)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(r.rows_affected())
     }
 
     pub async fn create_token(&self, user_id: &str, label: &str, hash: &str) -> Result<ApiToken> {
@@ -256,5 +327,42 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Revokes every live token of a user (one audit event per token).
+    pub async fn revoke_all_tokens(&self, actor: &crate::Actor, user_id: &str) -> Result<usize> {
+        let mut tx = self.begin_write().await?;
+        let live = sqlx::query(
+            "SELECT * FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL ORDER BY id",
+        )
+        .bind(user_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let t = now();
+        for r in &live {
+            let before = token_from_row(r)?;
+            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2")
+                .bind(&t)
+                .bind(&before.id)
+                .execute(&mut *tx)
+                .await?;
+            let after = ApiToken {
+                revoked_at: Some(t.clone()),
+                ..before.clone()
+            };
+            crate::audit(
+                &mut tx,
+                actor,
+                "update",
+                "api_token",
+                &before.id,
+                None,
+                Some(&before),
+                Some(&after),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(live.len())
     }
 }

@@ -469,6 +469,124 @@ impl Store {
         rows.iter().map(task_from_row).collect()
     }
 
+    /// Children of `parent` (the top level when `None`) in WBS order (position, then id),
+    /// after the sibling at `after` (position, id), at most `limit`. One indexed range read:
+    /// the cost does not grow with the plan.
+    pub async fn children_after(
+        &self,
+        project_id: &str,
+        parent: Option<&str>,
+        after: Option<(i64, &str)>,
+        limit: i64,
+    ) -> Result<Vec<Task>> {
+        let parent_clause = if parent.is_some() {
+            "parent_id = $2"
+        } else {
+            "parent_id IS NULL AND $2 = ''"
+        };
+        let sql = format!(
+            "SELECT * FROM tasks WHERE project_id = $1 AND {parent_clause} \
+             AND (position > $3 OR (position = $3 AND id > $4)) \
+             ORDER BY position, id LIMIT $5"
+        );
+        let (pos, id) = after.unwrap_or((i64::MIN, ""));
+        let rows = sqlx::query(&sql)
+            .bind(project_id)
+            .bind(parent.unwrap_or(""))
+            .bind(pos)
+            .bind(id)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(task_from_row).collect()
+    }
+
+    /// How many subtasks each of these tasks has (absent: none).
+    pub async fn child_counts(&self, ids: &[String]) -> Result<BTreeMap<String, i64>> {
+        let mut out = BTreeMap::new();
+        for chunk in ids.chunks(500) {
+            if chunk.is_empty() {
+                continue;
+            }
+            let ph: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT parent_id, COUNT(*) AS n FROM tasks WHERE parent_id IN ({}) \
+                 GROUP BY parent_id",
+                ph.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(id.clone());
+            }
+            for r in q.fetch_all(self.pool()).await? {
+                out.insert(r.try_get("parent_id")?, r.try_get("n")?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// How many siblings come before the task (its index among them, from 0).
+    pub async fn sibling_rank(&self, task: &Task) -> Result<i64> {
+        let parent_clause = if task.parent_id.is_some() {
+            "parent_id = $2"
+        } else {
+            "parent_id IS NULL AND $2 = ''"
+        };
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM tasks WHERE project_id = $1 AND {parent_clause} \
+             AND (position < $3 OR (position = $3 AND id < $4))"
+        );
+        Ok(sqlx::query(&sql)
+            .bind(&task.project_id)
+            .bind(task.parent_id.clone().unwrap_or_default())
+            .bind(task.position)
+            .bind(&task.id)
+            .fetch_one(self.pool())
+            .await?
+            .try_get("n")?)
+    }
+
+    /// The tasks with these ids (batched).
+    pub async fn tasks_by_ids(&self, ids: &[String]) -> Result<Vec<Task>> {
+        self.select_in("tasks", "id", ids, "id", task_from_row)
+            .await
+    }
+
+    /// Dependencies whose successor is one of these tasks (batched).
+    pub async fn dependencies_into(&self, task_ids: &[String]) -> Result<Vec<Dependency>> {
+        self.select_in(
+            "dependencies",
+            "successor_id",
+            task_ids,
+            "id",
+            dependency_from_row,
+        )
+        .await
+    }
+
+    /// Assignments of these tasks (batched).
+    pub async fn assignments_of_tasks(&self, task_ids: &[String]) -> Result<Vec<Assignment>> {
+        self.select_in(
+            "assignments",
+            "task_id",
+            task_ids,
+            "id",
+            assignment_from_row,
+        )
+        .await
+    }
+
+    /// How many tasks the project has.
+    pub async fn task_count(&self, project_id: &str) -> Result<i64> {
+        Ok(
+            sqlx::query("SELECT COUNT(*) AS n FROM tasks WHERE project_id = $1")
+                .bind(project_id)
+                .fetch_one(self.pool())
+                .await?
+                .try_get("n")?,
+        )
+    }
+
     /// Every task of several projects (batched: one query per chunk of projects).
     pub async fn tasks_of_projects(&self, project_ids: &[String]) -> Result<Vec<Task>> {
         self.select_in(

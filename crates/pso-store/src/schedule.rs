@@ -18,6 +18,8 @@ fn schedule_from_row(r: &AnyRow) -> Result<TaskSchedule> {
         group: r.try_get::<i64, _>("is_group")? != 0,
         why: r.try_get("why")?,
         segments: json_col(r, "segments")?,
+        why_project_id: r.try_get("why_project_id")?,
+        why_redacted: r.try_get("why_redacted")?,
     })
 }
 
@@ -80,8 +82,9 @@ impl Store {
             for s in rows {
                 sqlx::query(
                     "INSERT INTO task_schedules (task_id, project_id, start_at, finish_at, \
-                     total_float_minutes, free_float_minutes, critical, is_group, why, segments) \
-                     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
+                     total_float_minutes, free_float_minutes, critical, is_group, why, segments, \
+                     why_project_id, why_redacted) \
+                     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 \
                      WHERE EXISTS (SELECT 1 FROM tasks WHERE id = $1 AND project_id = $2)",
                 )
                 .bind(&s.task_id)
@@ -94,6 +97,8 @@ impl Store {
                 .bind(s.group as i64)
                 .bind(&s.why)
                 .bind(to_json(&s.segments)?)
+                .bind(s.why_project_id.clone())
+                .bind(s.why_redacted.clone())
                 .execute(&mut *tx)
                 .await?;
             }
@@ -266,6 +271,18 @@ impl Store {
             "project_id",
             project_ids,
             "project_id, start_at, task_id",
+            schedule_from_row,
+        )
+        .await
+    }
+
+    /// The stored schedules of these tasks (batched).
+    pub async fn schedules_of_tasks(&self, task_ids: &[String]) -> Result<Vec<TaskSchedule>> {
+        self.select_in(
+            "task_schedules",
+            "task_id",
+            task_ids,
+            "task_id",
             schedule_from_row,
         )
         .await

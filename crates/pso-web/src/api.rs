@@ -4,7 +4,7 @@
 //! object; `If-Match` required on `PATCH`/`DELETE`; lists are `{"items", "next_cursor"}` with
 //! `limit` (1–1000, default 100) and `cursor`; errors are `application/problem+json`.
 
-use crate::auth::{issue_token, Caller};
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::service::{parse_input, Paging, Svc};
 use crate::AppState;
@@ -123,49 +123,34 @@ async fn me(caller: Caller) -> Response {
     .into_response()
 }
 
-async fn list_tokens(State(s): State<AppState>, caller: Caller) -> ApiResult<Response> {
-    let items = s.store.list_tokens(&caller.user.id).await?;
+async fn list_tokens(State(s): State<AppState>, c: Caller) -> ApiResult<Response> {
+    let items = Svc::new(&s, &c).list_tokens().await?;
     Ok(Json(json!({ "items": items, "next_cursor": null })).into_response())
 }
 
 async fn create_token(
     State(s): State<AppState>,
-    caller: Caller,
+    c: Caller,
     ApiJson(body): ApiJson,
 ) -> ApiResult<Response> {
-    let label = body
-        .get("label")
-        .and_then(Value::as_str)
-        .unwrap_or("api")
-        .trim()
-        .to_string();
-    if label.is_empty() || label.len() > 100 {
-        return Err(ApiError::field(
-            "label",
-            "invalid_label",
-            "a label is 1 to 100 characters",
-        ));
-    }
-    let (secret, rec) = issue_token(&s.store, &caller.user.id, &label).await?;
+    let (secret, rec) = Svc::new(&s, &c).create_token(parse_input(body)?).await?;
     let mut v = serde_json::to_value(rec).map_err(ApiError::internal)?;
     v["token"] = Value::String(secret);
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
+/// Revokes every token of the caller at once (after a leak, or to start afresh).
+async fn revoke_all_tokens(State(s): State<AppState>, c: Caller) -> ApiResult<Response> {
+    Svc::new(&s, &c).revoke_all_tokens().await?;
+    Ok(deleted())
+}
+
 async fn revoke_token(
     State(s): State<AppState>,
-    caller: Caller,
+    c: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let t = s
-        .store
-        .get_token(&id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    if t.user_id != caller.user.id && !caller.principal.can_manage_users() {
-        return Err(ApiError::not_found());
-    }
-    s.store.revoke_token(&caller.actor(), &id).await?;
+    Svc::new(&s, &c).revoke_token(&id).await?;
     Ok(deleted())
 }
 
@@ -512,9 +497,10 @@ pub const ROUTES: &[(&str, &[&str], &str, &str)] = &[
     ),
     (
         "/api/v1/tokens",
-        &["get", "post"],
+        &["get", "post", "delete"],
         "session",
-        "The caller's API tokens; POST makes one (the secret is shown once)",
+        "The caller's API tokens; POST makes one (the secret is shown once); DELETE revokes \
+         them all. A new password or a disabled account revokes them too",
     ),
     (
         "/api/v1/tokens/{id}",
@@ -693,7 +679,12 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/me", get(me))
-        .route("/api/v1/tokens", get(list_tokens).post(create_token))
+        .route(
+            "/api/v1/tokens",
+            get(list_tokens)
+                .post(create_token)
+                .delete(revoke_all_tokens),
+        )
         .route("/api/v1/tokens/{id}", axum::routing::delete(revoke_token))
         .route("/api/v1/business-units", get(list_bus).post(create_bu))
         .route(

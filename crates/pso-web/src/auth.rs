@@ -213,6 +213,35 @@ impl ApiError {
     }
 }
 
+/// Whether a request without a session (the sign-in form) comes from PSO's own pages: a browser
+/// says where a request comes from (`Sec-Fetch-Site`, `Origin`, `Referer`); a request from
+/// another site is refused. Requests without these headers (scripts, tools) are not from a
+/// browser and carry no ambient authority.
+pub fn same_origin(headers: &axum::http::HeaderMap) -> bool {
+    let get = |h: &str| headers.get(h).and_then(|v| v.to_str().ok());
+    if let Some(site) = get("sec-fetch-site") {
+        if site == "cross-site" || site == "same-site" {
+            return false;
+        }
+    }
+    let Some(host) = get("host") else {
+        return true;
+    };
+    let origin_host = |url: &str| -> Option<String> {
+        let rest = url.split_once("://")?.1;
+        Some(rest.split('/').next().unwrap_or("").to_ascii_lowercase())
+    };
+    for h in ["origin", "referer"] {
+        if let Some(v) = get(h) {
+            if v == "null" {
+                return false;
+            }
+            return origin_host(v).as_deref() == Some(host.to_ascii_lowercase().as_str());
+        }
+    }
+    true
+}
+
 /// The client address used for throttling.
 pub fn client_of(connect: Option<&ConnectInfo<SocketAddr>>) -> String {
     connect

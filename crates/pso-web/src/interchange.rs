@@ -13,7 +13,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use pso_app::interchange::{ImportOptions, ImportReport, UPLOAD_LIMIT};
+use pso_app::interchange::{ImportOptions, ImportReport};
 use pso_domain::model::{Project, Site};
 use std::collections::HashMap;
 
@@ -56,8 +56,9 @@ async fn api_import(
     State(s): State<AppState>,
     c: Caller,
     Query(q): Query<HashMap<String, String>>,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Response> {
+    let body = body.map_err(|r| body_rejection(r, s.limits.max_upload_bytes))?;
     let file_name = opt(&q, "file_name").unwrap_or_else(|| "import.xml".into());
     let opts = options(&q, file_name)?;
     let (project, report) = Svc::new(&s, &c)
@@ -105,11 +106,32 @@ async fn api_export(
 }
 
 /// API routes of interchange (merged into the protected router).
-pub fn api_router() -> Router<AppState> {
+/// A refused upload body, naming the limit it hit.
+fn body_rejection(r: axum::extract::rejection::BytesRejection, limit: usize) -> ApiError {
+    if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!(
+                "the file is larger than this server accepts: {limit} bytes \
+                 (limits.max_upload_bytes)"
+            ),
+        )
+    } else {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_upload",
+            format!("the upload failed: {}", r.body_text()),
+        )
+    }
+}
+
+/// API routes of interchange; uploads may be as large as `upload_limit` bytes.
+pub fn api_router(upload_limit: usize) -> Router<AppState> {
     Router::new()
         .route(
             "/api/v1/imports/mspdi",
-            post(api_import).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+            post(api_import).layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route("/api/v1/projects/{id}/mspdi", get(api_export))
         .route("/api/v1/projects/{id}/import-report", get(api_report))
@@ -181,6 +203,26 @@ async fn import_page(
     import_form(&s, &ctx, &q, None, StatusCode::OK).await
 }
 
+/// A failed multipart upload, naming the size limit when that is what it hit.
+fn multipart_error(e: axum::extract::multipart::MultipartError, limit: usize) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!(
+                "the file is larger than this server accepts: {limit} bytes \
+                 (limits.max_upload_bytes)"
+            ),
+        )
+    } else {
+        ApiError::new(
+            e.status(),
+            "bad_upload",
+            format!("the upload failed: {}", e.body_text()),
+        )
+    }
+}
+
 async fn import_post(State(s): State<AppState>, ctx: Ctx, mut mp: Multipart) -> Response {
     let mut fields: HashMap<String, String> = HashMap::new();
     let mut file: Option<(String, Vec<u8>)> = None;
@@ -192,13 +234,7 @@ async fn import_post(State(s): State<AppState>, ctx: Ctx, mut mp: Multipart) -> 
                     let fname = f.file_name().unwrap_or("import.xml").to_string();
                     match f.bytes().await {
                         Ok(b) => file = Some((fname, b.to_vec())),
-                        Err(e) => {
-                            return ctx.error(ApiError::new(
-                                e.status(),
-                                "bad_upload",
-                                format!("the upload failed: {}", e.body_text()),
-                            ))
-                        }
+                        Err(e) => return ctx.error(multipart_error(e, s.limits.max_upload_bytes)),
                     }
                 } else {
                     let v = f.text().await.unwrap_or_default();
@@ -206,13 +242,7 @@ async fn import_post(State(s): State<AppState>, ctx: Ctx, mut mp: Multipart) -> 
                 }
             }
             Ok(None) => break,
-            Err(e) => {
-                return ctx.error(ApiError::new(
-                    e.status(),
-                    "bad_upload",
-                    format!("the upload failed: {}", e.body_text()),
-                ))
-            }
+            Err(e) => return ctx.error(multipart_error(e, s.limits.max_upload_bytes)),
         }
     }
     let result = async {
@@ -309,13 +339,13 @@ async fn download_page(State(s): State<AppState>, ctx: Ctx, Path(id): Path<Strin
 }
 
 /// Page routes of interchange.
-pub fn page_router() -> Router<AppState> {
+pub fn page_router(upload_limit: usize) -> Router<AppState> {
     Router::new()
         .route(
             "/import",
             get(import_page)
                 .post(import_post)
-                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+                .layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route("/projects/{id}/import-report", get(report_page))
         .route("/projects/{id}/export.xml", get(download_page))

@@ -86,13 +86,14 @@ async fn healthz(axum::extract::State(s): axum::extract::State<AppState>) -> imp
 
 /// The whole application: API, pages, assets, with authentication and security headers.
 pub fn app(state: AppState) -> Router {
+    let upload_limit = state.limits.max_upload_bytes;
     let protected = Router::new()
         .merge(schedule::api_router())
-        .merge(interchange::api_router())
+        .merge(interchange::api_router(upload_limit))
         .merge(api::router())
         .merge(pages::router())
         .merge(schedule::page_router())
-        .merge(interchange::page_router())
+        .merge(interchange::page_router(upload_limit))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,
@@ -118,7 +119,7 @@ pub fn app(state: AppState) -> Router {
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
                 "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-                 frame-ancestors 'none'; form-action 'self'",
+                 frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
             ),
         ))
         .layer(TraceLayer::new_for_http())

@@ -47,12 +47,16 @@ async fn api_get_schedule(
 }
 
 async fn api_schedule_portfolio(State(s): State<AppState>, c: Caller) -> ApiResult<Response> {
-    let runs = Svc::new(&s, &c).schedule_portfolio().await?;
-    let items: Vec<Value> = runs
+    let done = Svc::new(&s, &c).schedule_portfolio().await?;
+    let items: Vec<Value> = done
+        .runs
         .iter()
         .map(|r| json!({"project_id": r.project_id, "run": r.run, "changed": r.changes.len()}))
         .collect();
-    Ok(Json(json!({ "items": items, "next_cursor": null })).into_response())
+    Ok(
+        Json(json!({ "items": items, "left_out": done.left_out, "next_cursor": null }))
+            .into_response(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -198,9 +202,8 @@ async fn gantt_inner(
         .and_then(|z| Zoom::parse(z))
         .unwrap_or(Zoom::Week);
     let tasks = s.store.all_tasks(id).await?;
-    let schedules: BTreeMap<String, TaskSchedule> = s
-        .store
-        .task_schedules(id)
+    let schedules: BTreeMap<String, TaskSchedule> = svc
+        .for_reader(s.store.task_schedules(id).await?)
         .await?
         .into_iter()
         .map(|t| (t.task_id.clone(), t))

@@ -45,6 +45,17 @@ pub async fn login_submit(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let client = client_of(connect.as_ref().map(|c| &c.0));
+    // Login CSRF: a form posted from another site would sign the victim in as the attacker.
+    if !crate::auth::same_origin(&headers) {
+        return page(
+            StatusCode::FORBIDDEN,
+            &LoginPage {
+                v: super::assets::version(),
+                email: "",
+                error: Some("This sign-in came from another site and was refused."),
+            },
+        );
+    }
     // A login replaces whatever session the browser had.
     if let Some(old) = auth::cookie(&headers, auth::SESSION_COOKIE) {
         let _ = state.store.delete_session(&auth::sha256_hex(&old)).await;

@@ -1709,13 +1709,15 @@ async fn login_throttling(app: TestApp) {
     let password = "correct horse battery";
     app.user_with_password("tim@test.example", &[("member", "global")], password)
         .await;
-    for i in 0..5 {
+    let free = pso_domain::signin::FREE_TRIES;
+    for i in 0..free {
         let r = login(&app, "tim@test.example", &format!("guess number {i}")).await;
         assert_eq!(r.status, 401, "attempt {i}: {}", r.text);
     }
-    // The sixth attempt is refused even with the right password.
+    // The next attempt from this client waits (back-off), even with the right password.
     let r = login(&app, "tim@test.example", password).await;
     assert_eq!(r.status, 429, "{}", r.text);
+    assert!(r.header("retry-after").is_some());
     assert!(r.header("set-cookie").is_none());
     // Other accounts are not locked by it (the per-client limit is higher).
     let r = login(&app, "TIM2@test.example", "whatever it is").await;

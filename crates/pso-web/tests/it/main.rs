@@ -14,4 +14,5 @@ mod browser_import;
 mod grants;
 mod interchange;
 mod schedule;
+mod security;
 mod wbs;

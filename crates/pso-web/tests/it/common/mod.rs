@@ -133,12 +133,14 @@ fn client() -> reqwest::Client {
 async fn start_server(
     store: Store,
     config: WebConfig,
+    limits: pso_app::Limits,
 ) -> (String, oneshot::Sender<()>, JoinHandle<std::io::Result<()>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("addr"));
-    let state = AppState::new(store, config).await.expect("state");
+    let app = pso_app::App::with_limits(store, limits).await.expect("app");
+    let state = AppState::from_app(app, config);
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(pso_web::serve(listener, state, async move {
         let _ = rx.await;
@@ -200,7 +202,8 @@ pub async fn spawn_app_with(backend: Backend, config: WebConfig) -> TestApp {
     let (admin_token, _) = pso_web::auth::issue_token(&store, &admin.id, "test")
         .await
         .expect("token");
-    let (address, tx, server) = start_server(store.clone(), config.clone()).await;
+    let (address, tx, server) =
+        start_server(store.clone(), config.clone(), pso_app::Limits::default()).await;
     TestApp {
         config,
         backend,
@@ -574,6 +577,11 @@ impl TestApp {
     /// Stops the server (through its shutdown future) and starts a new one on the same
     /// database, with a fresh store handle. The address changes.
     pub async fn restart(&mut self) {
+        self.restart_with_limits(pso_app::Limits::default()).await
+    }
+
+    /// Restarts the server on the same database with other limits.
+    pub async fn restart_with_limits(&mut self, limits: pso_app::Limits) {
         self.client = client();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -588,7 +596,7 @@ impl TestApp {
         self.store.close().await;
         let store = Store::connect(&self.database_url).await.expect("reconnect");
         store.migrate().await.expect("migrate again");
-        let (address, tx, server) = start_server(store.clone(), self.config.clone()).await;
+        let (address, tx, server) = start_server(store.clone(), self.config.clone(), limits).await;
         self.store = store;
         self.address = address;
         self.shutdown = Some(tx);
@@ -616,4 +624,24 @@ pub fn uuid_like() -> String {
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed)
     )
+}
+
+/// The outcome of a request that may run as a background job: the body of a 2xx answer, or,
+/// for `202 Accepted`, the result of the job it names once it has finished (panics if it
+/// failed).
+pub async fn finished(app: &TestApp, r: Resp) -> Value {
+    assert!(r.status.is_success(), "{}", r.text);
+    if r.status.as_u16() != 202 {
+        return r.json;
+    }
+    let location = r.header("location").expect("a job location");
+    for _ in 0..600 {
+        let j = app.get(&location).await.expect(200);
+        match j.json["state"].as_str() {
+            Some("done") => return j.json["result"].clone(),
+            Some("failed") | Some("cancelled") => panic!("the job did not finish: {}", j.text),
+            _ => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
+    panic!("the job at {location} did not finish within 60 s");
 }
