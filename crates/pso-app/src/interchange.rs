@@ -1476,7 +1476,12 @@ impl crate::Svc<'_> {
         self.check_import_scope(&opts.site_id, &opts.business_unit_id)
             .await?;
         // People an import creates pass the same rule as their own route.
-        if opts.create_people && !self.caller.principal.can_edit_person(&opts.site_id) {
+        if opts.create_people
+            && !self
+                .caller
+                .principal
+                .can_edit_person(&opts.site_id.as_str().into())
+        {
             return Err(AppError::forbidden(
                 "you may not create people on this site: import without create_people, or ask \
                  the site's PSO",

@@ -247,48 +247,104 @@ impl Svc<'_> {
     /// A small plan, whole: one read, every level open.
     async fn whole_window(&self, project: Project, total: i64) -> AppResult<PlanWindow> {
         let tasks = self.store().all_tasks(&project.id).await?;
-        let order = pso_domain::plan::wbs_order(&tasks);
-        let mut kids: BTreeMap<Option<&str>, Vec<&str>> = BTreeMap::new();
-        for (_, t) in &order {
-            kids.entry(t.parent_id.as_deref())
-                .or_default()
-                .push(t.id.as_str());
-        }
-        let mut number_of: BTreeMap<&str, String> = BTreeMap::new();
-        let mut rows = Vec::with_capacity(order.len());
-        for (depth, t) in &order {
-            let siblings = kids
-                .get(&t.parent_id.as_deref())
-                .cloned()
-                .unwrap_or_default();
-            let i = siblings.iter().position(|x| *x == t.id).unwrap_or(0);
-            let prefix = t
-                .parent_id
-                .as_deref()
-                .and_then(|p| number_of.get(p))
-                .cloned()
-                .unwrap_or_default();
-            let wbs = number(&prefix, i as i64);
-            number_of.insert(t.id.as_str(), wbs.clone());
-            let children = kids.get(&Some(t.id.as_str())).map_or(0, |v| v.len()) as i64;
-            rows.push(WindowRow {
-                task: (*t).clone(),
-                depth: *depth,
-                wbs,
-                children,
-                open: children > 0,
-                has_prev: i > 0,
-                is_last: i + 1 == siblings.len(),
-            });
-        }
         Ok(PlanWindow {
             project,
             total,
             whole: true,
-            rows,
+            rows: whole_rows(&tasks),
             next_after: None,
             open: BTreeSet::new(),
             level: usize::MAX,
         })
+    }
+}
+
+/// Every task in WBS order with its number (1, 1.1, 1.2, 2, …), depth and place among its
+/// siblings.
+pub fn whole_rows(tasks: &[Task]) -> Vec<WindowRow> {
+    let order = pso_domain::plan::wbs_order(tasks);
+    let mut kids: BTreeMap<Option<&str>, Vec<&str>> = BTreeMap::new();
+    for (_, t) in &order {
+        kids.entry(t.parent_id.as_deref())
+            .or_default()
+            .push(t.id.as_str());
+    }
+    let mut number_of: BTreeMap<&str, String> = BTreeMap::new();
+    let mut rows = Vec::with_capacity(order.len());
+    for (depth, t) in &order {
+        let siblings = kids
+            .get(&t.parent_id.as_deref())
+            .cloned()
+            .unwrap_or_default();
+        let i = siblings.iter().position(|x| *x == t.id).unwrap_or(0);
+        let prefix = t
+            .parent_id
+            .as_deref()
+            .and_then(|p| number_of.get(p))
+            .cloned()
+            .unwrap_or_default();
+        let wbs = number(&prefix, i as i64);
+        number_of.insert(t.id.as_str(), wbs.clone());
+        let children = kids.get(&Some(t.id.as_str())).map_or(0, |v| v.len()) as i64;
+        rows.push(WindowRow {
+            task: (*t).clone(),
+            depth: *depth,
+            wbs,
+            children,
+            open: children > 0,
+            has_prev: i > 0,
+            is_last: i + 1 == siblings.len(),
+        });
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(id: &str, parent: Option<&str>, position: i64) -> Task {
+        Task {
+            id: id.into(),
+            version: 1,
+            project_id: "p".into(),
+            parent_id: parent.map(str::to_string),
+            position,
+            name: id.to_uppercase(),
+            duration_days: Some(1.0),
+            effort_hours: None,
+            milestone: false,
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn wbs_numbers_follow_the_tree() {
+        // As the store returns them: ordered by position, then id.
+        let tasks = vec![
+            task("a", None, 0),
+            task("a1", Some("a"), 0),
+            task("b", None, 1),
+            task("a2", Some("a"), 1),
+            task("a2x", Some("a2"), 0),
+        ];
+        let rows = whole_rows(&tasks);
+        let got: Vec<(&str, &str, usize, i64)> = rows
+            .iter()
+            .map(|r| (r.task.id.as_str(), r.wbs.as_str(), r.depth, r.children))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("a", "1", 0, 2),
+                ("a1", "1.1", 1, 0),
+                ("a2", "1.2", 1, 1),
+                ("a2x", "1.2.1", 2, 0),
+                ("b", "2", 0, 0),
+            ]
+        );
+        assert!(!rows[0].has_prev && rows[2].has_prev && rows[4].has_prev);
+        assert!(rows[4].is_last && !rows[0].is_last && rows[2].is_last);
     }
 }

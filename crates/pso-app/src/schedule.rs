@@ -21,11 +21,17 @@ use serde::Serialize;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Most changes kept with a run (in its summary and its answer); `changed` counts them all.
+pub const CHANGES_KEPT: usize = 1000;
+
 /// The outcome of scheduling one project.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProjectRun {
     pub project_id: String,
     pub run: ScheduleRun,
+    /// How many tasks moved.
+    pub changed: usize,
+    /// The first [`CHANGES_KEPT`] of them.
     pub changes: Vec<TaskChange>,
     /// Problems met on this project's own tasks.
     pub conflicts: Vec<String>,
@@ -47,11 +53,12 @@ pub struct PortfolioRun {
     pub left_out: Vec<LeftOut>,
 }
 
-/// A project's stored schedule: the last run and every task's dates.
+/// A project's stored schedule: the last run and one page of its tasks' dates.
 #[derive(Debug, Clone, Serialize)]
 pub struct StoredSchedule {
     pub run: Option<ScheduleRun>,
     pub tasks: Vec<TaskSchedule>,
+    pub next_cursor: Option<String>,
 }
 
 /// Everything the engine needs about these projects, read in batches.
@@ -286,20 +293,23 @@ pub async fn schedule_and_store(
     for (p, _) in &plan.projects {
         let new = by_project.remove(&p.id).unwrap_or_default();
         let old = old_by_project.remove(&p.id).unwrap_or_default();
-        let changes = sched::changes(&old, &new, &names);
+        let mut changes = sched::changes(&old, &new, &names);
+        let changed = changes.len();
+        changes.truncate(CHANGES_KEPT);
         let own: Vec<String> = conflicts
             .iter()
             .filter(|c| c.project_id == p.id)
             .map(|c| c.message.clone())
+            .take(CHANGES_KEPT)
             .collect();
         let summary = json!({
             "tasks": new.len(),
-            "changed": changes.len(),
+            "changed": changed,
             "changes": changes,
             "conflicts": own,
             "portfolio": plan.projects.len() > 1,
         });
-        details.push((p.id.clone(), changes, own));
+        details.push((p.id.clone(), changed, changes, own));
         batch.push((p.id.clone(), new, summary));
     }
     let runs = store.save_schedules(actor, &batch).await?;
@@ -307,12 +317,15 @@ pub async fn schedule_and_store(
         runs: runs
             .into_iter()
             .zip(details)
-            .map(|(run, (project_id, changes, conflicts))| ProjectRun {
-                project_id,
-                run,
-                changes,
-                conflicts,
-            })
+            .map(
+                |(run, (project_id, changed, changes, conflicts))| ProjectRun {
+                    project_id,
+                    run,
+                    changed,
+                    changes,
+                    conflicts,
+                },
+            )
             .collect(),
         left_out,
     })
@@ -356,16 +369,19 @@ impl Svc<'_> {
         schedule_and_store(self.store(), &self.caller.actor(), projects).await
     }
 
-    /// Schedules one project (the caller may edit it) and returns the run with the new dates.
-    pub async fn schedule_project(&self, id: &str) -> AppResult<(ProjectRun, Vec<TaskSchedule>)> {
+    /// Schedules one project (the caller may edit it) and returns the run with the first page
+    /// of the new dates.
+    pub async fn schedule_project(&self, id: &str) -> AppResult<(ProjectRun, StoredSchedule)> {
         let p = self.project(id, ProjectAction::Edit).await?;
         let mut done = self.schedule_projects(vec![p]).await?;
         let run = done
             .runs
             .pop()
             .ok_or_else(|| AppError::internal("scheduling returned no run"))?;
-        let tasks = self.store().task_schedules(id).await?;
-        Ok((run, self.for_reader(tasks).await?))
+        let page = self
+            .stored_schedule(id, &crate::Paging::default_large())
+            .await?;
+        Ok((run, page))
     }
 
     /// Schedules and levels together every open project the caller may edit; projects whose
@@ -397,13 +413,17 @@ impl Svc<'_> {
             .collect())
     }
 
-    /// The stored schedule of a project the caller may read.
-    pub async fn stored_schedule(&self, id: &str) -> AppResult<StoredSchedule> {
+    /// One page of the stored schedule of a project the caller may read (by task id).
+    pub async fn stored_schedule(&self, id: &str, p: &crate::Paging) -> AppResult<StoredSchedule> {
         self.project(id, ProjectAction::Read).await?;
-        let tasks = self.store().task_schedules(id).await?;
+        let page = self
+            .store()
+            .task_schedules_page(id, p.limit, p.cursor.as_deref())
+            .await?;
         Ok(StoredSchedule {
             run: self.store().last_schedule_run(id).await?,
-            tasks: self.for_reader(tasks).await?,
+            tasks: self.for_reader(page.items).await?,
+            next_cursor: page.next_cursor,
         })
     }
 

@@ -105,6 +105,16 @@ impl Default for Paging {
     }
 }
 
+impl Paging {
+    /// The first page of the largest size a list allows (1,000).
+    pub fn default_large() -> Self {
+        Paging {
+            limit: 1000,
+            cursor: None,
+        }
+    }
+}
+
 /// The operations, for one caller.
 pub struct Svc<'a> {
     pub app: &'a App,
@@ -276,6 +286,12 @@ impl<'a> Svc<'a> {
             .await?)
     }
 
+    /// People for a picker: the first `limit` by name matching `q`, and the number of people
+    /// in all (so a page can say how many it does not show).
+    pub async fn people_for_picker(&self, q: &str, limit: i64) -> AppResult<(Vec<Person>, i64)> {
+        Ok(self.store().people_for_picker(q, limit).await?)
+    }
+
     pub async fn get_person(&self, id: &str) -> AppResult<Person> {
         self.store()
             .get_person(id)
@@ -291,7 +307,11 @@ impl<'a> Svc<'a> {
                 format!("site '{site_id}' does not exist"),
             )
         })?;
-        if self.caller.principal.can_edit_person(&site.id) {
+        if self
+            .caller
+            .principal
+            .can_edit_person(&site.id.as_str().into())
+        {
             Ok(())
         } else {
             Err(AppError::forbidden(format!(
@@ -384,16 +404,16 @@ impl<'a> Svc<'a> {
                 Scope::Site(c) => sites
                     .iter()
                     .find(|s| &s.code == c)
-                    .map(|s| ScopeId::Site(s.id.clone())),
+                    .map(|s| ScopeId::Site(s.id.as_str().into())),
                 Scope::BusinessUnit(c) => bus
                     .iter()
                     .find(|b| &b.code == c)
-                    .map(|b| ScopeId::BusinessUnit(b.id.clone())),
+                    .map(|b| ScopeId::BusinessUnit(b.id.as_str().into())),
                 Scope::Project(c) => self
                     .store()
                     .project_by_code(c)
                     .await?
-                    .map(|p| ScopeId::Project(p.id)),
+                    .map(|p| ScopeId::Project(p.id.into())),
             };
             match id {
                 Some(scope) => grants.push(AccessGrant {
@@ -416,7 +436,7 @@ impl<'a> Svc<'a> {
         let n = v(input.validate())?;
         let grants = self.check_user_refs(&n).await?;
         let hash = match &n.password {
-            Some(p) => Some(hash_password(p).await?),
+            Some(p) => Some(hash_password(p.expose()).await?),
             None => None,
         };
         Ok(self
@@ -437,7 +457,7 @@ impl<'a> Svc<'a> {
         let n = v(patched(&cur, patch)?.validate())?;
         let grants = self.check_user_refs(&n).await?;
         let hash = match &n.password {
-            Some(p) => Some(hash_password(p).await?),
+            Some(p) => Some(hash_password(p.expose()).await?),
             None => None,
         };
         Ok(self
@@ -540,7 +560,7 @@ impl<'a> Svc<'a> {
             .project_ref_parts(&n.site_id, &n.business_unit_id)
             .await?;
         if let Some(id) = existing {
-            r.id = id.to_string();
+            r.id = Some(id.into());
         }
         if !self.caller.principal.can_project(action, &r) {
             let site = self.store().get_site(&n.site_id).await?;

@@ -17,6 +17,7 @@
 //! - An object outside the caller's read scope does not exist for them (404, never 403), so
 //!   scopes leak nothing. Inside the read scope, a missing write right is 403.
 
+use crate::ids::{BusinessUnitId, ProjectId, SiteId};
 use serde::{Deserialize, Serialize};
 
 /// The roles of DESIGN.md.
@@ -150,9 +151,9 @@ impl<'de> Deserialize<'de> for Scope {
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum ScopeId {
     Global,
-    BusinessUnit(String),
-    Site(String),
-    Project(String),
+    BusinessUnit(BusinessUnitId),
+    Site(SiteId),
+    Project(ProjectId),
 }
 
 impl ScopeId {
@@ -170,7 +171,9 @@ impl ScopeId {
     pub fn id(&self) -> Option<&str> {
         match self {
             ScopeId::Global => None,
-            ScopeId::BusinessUnit(i) | ScopeId::Site(i) | ScopeId::Project(i) => Some(i),
+            ScopeId::BusinessUnit(i) => Some(i.as_str()),
+            ScopeId::Site(i) => Some(i.as_str()),
+            ScopeId::Project(i) => Some(i.as_str()),
         }
     }
 }
@@ -203,9 +206,9 @@ impl UserGrant {
             role: self.role,
             scope: match &self.scope {
                 Scope::Global => ScopeId::Global,
-                Scope::BusinessUnit(_) => ScopeId::BusinessUnit(id),
-                Scope::Site(_) => ScopeId::Site(id),
-                Scope::Project(_) => ScopeId::Project(id),
+                Scope::BusinessUnit(_) => ScopeId::BusinessUnit(id.into()),
+                Scope::Site(_) => ScopeId::Site(id.into()),
+                Scope::Project(_) => ScopeId::Project(id.into()),
             },
         }
     }
@@ -238,11 +241,11 @@ pub struct Principal {
 /// What a project looks like to the permission rules: its id and where it belongs, by id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProjectRef {
-    /// Empty for a project not created yet (a creation is checked on its site and unit).
-    pub id: String,
-    pub site_id: String,
+    /// `None` for a project not created yet (a creation is checked on its site and unit).
+    pub id: Option<ProjectId>,
+    pub site_id: SiteId,
     /// The project's business unit and every unit above it (a line's parent unit).
-    pub business_unit_ids: Vec<String>,
+    pub business_unit_ids: Vec<BusinessUnitId>,
 }
 
 /// What the caller wants to do with projects.
@@ -260,10 +263,10 @@ pub enum ProjectAction {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProjectScope {
     pub all: bool,
-    pub site_ids: Vec<String>,
+    pub site_ids: Vec<SiteId>,
     /// Granted units; a unit covers its lines (the store expands them for list queries).
-    pub business_unit_ids: Vec<String>,
-    pub project_ids: Vec<String>,
+    pub business_unit_ids: Vec<BusinessUnitId>,
+    pub project_ids: Vec<ProjectId>,
 }
 
 impl ProjectScope {
@@ -279,7 +282,9 @@ impl ProjectScope {
     pub fn covers(&self, p: &ProjectRef) -> bool {
         self.all
             || self.site_ids.contains(&p.site_id)
-            || (!p.id.is_empty() && self.project_ids.contains(&p.id))
+            || p.id
+                .as_ref()
+                .is_some_and(|id| self.project_ids.contains(id))
             || p.business_unit_ids
                 .iter()
                 .any(|b| self.business_unit_ids.contains(b))
@@ -326,14 +331,12 @@ impl Principal {
                 ScopeId::Project(i) => s.project_ids.push(i.clone()),
             }
         }
-        for v in [
-            &mut s.site_ids,
-            &mut s.business_unit_ids,
-            &mut s.project_ids,
-        ] {
-            v.sort();
-            v.dedup();
-        }
+        s.site_ids.sort();
+        s.site_ids.dedup();
+        s.business_unit_ids.sort();
+        s.business_unit_ids.dedup();
+        s.project_ids.sort();
+        s.project_ids.dedup();
         s
     }
 
@@ -347,7 +350,7 @@ impl Principal {
     }
 
     /// People: admins everywhere, PSO data administrators on their sites (by site id).
-    pub fn can_edit_person(&self, site_id: &str) -> bool {
+    pub fn can_edit_person(&self, site_id: &SiteId) -> bool {
         self.is_admin()
             || self.grants.iter().any(|g| {
                 g.role == Role::Pso
@@ -411,9 +414,9 @@ mod tests {
 
     fn proj(id: &str, site: &str, bus: &[&str]) -> ProjectRef {
         ProjectRef {
-            id: id.into(),
+            id: (!id.is_empty()).then(|| id.into()),
             site_id: site.into(),
-            business_unit_ids: bus.iter().map(|s| s.to_string()).collect(),
+            business_unit_ids: bus.iter().map(|s| (*s).into()).collect(),
         }
     }
 
@@ -435,8 +438,8 @@ mod tests {
         assert!(u.can_project(ProjectAction::Manage, &here));
         assert!(!u.can_project(ProjectAction::Read, &there));
         assert!(!u.can_project(ProjectAction::Manage, &there));
-        assert!(u.can_edit_person("s-par"));
-        assert!(!u.can_edit_person("s-chi"));
+        assert!(u.can_edit_person(&"s-par".into()));
+        assert!(!u.can_edit_person(&"s-chi".into()));
     }
 
     #[test]

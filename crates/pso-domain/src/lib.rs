@@ -3,6 +3,8 @@
 //! This crate knows no database and no HTTP. The API handlers and the pages both call it:
 //! - [`values`]: value types that refuse bad input when built (country, time zone, currency, ...);
 //! - [`error`]: per-field validation errors, the shape every API error body uses;
+//! - [`ids`]: typed ids where a mix-up would be a defect (permission rules first);
+//! - [`money`]: amounts with their currency, decimal (never a float);
 //! - [`model`]: the stored entities and the inputs that create or change them;
 //! - [`access`]: roles, scopes and the one place where "may this caller do that?" is decided;
 //! - [`plan`]: rules over the project network (dependency cycles);
@@ -11,7 +13,9 @@
 
 pub mod access;
 pub mod error;
+pub mod ids;
 pub mod model;
+pub mod money;
 pub mod plan;
 pub mod schedule;
 pub mod signin;

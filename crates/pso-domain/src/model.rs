@@ -11,7 +11,7 @@ use crate::access::{Grant, UserGrant};
 use crate::error::ValidationErrors;
 use crate::values::{
     parse_date, parse_hhmm, parse_working_week, Code, CountryCode, CurrencyCode, Email, Name,
-    TimeZoneName,
+    Secret, TimeZoneName,
 };
 use serde::{Deserialize, Serialize};
 
@@ -367,9 +367,9 @@ pub struct UserInput {
     pub grants: Vec<Grant>,
     #[serde(default)]
     pub disabled: bool,
-    /// Write-only: sets the password (at least 10 characters). Never returned.
+    /// Write-only: sets the password (at least 10 characters). Never returned, never printed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub password: Option<String>,
+    pub password: Option<Secret>,
 }
 
 #[derive(Debug, Clone)]
@@ -379,7 +379,7 @@ pub struct NewUser {
     pub person_id: Option<String>,
     pub grants: Vec<Grant>,
     pub disabled: bool,
-    pub password: Option<String>,
+    pub password: Option<Secret>,
 }
 
 /// Minimum password length (NIST SP 800-63B recommends length over composition rules).
@@ -407,7 +407,7 @@ impl UserInput {
         let email = e.check("email", Email::parse(&self.email));
         let name = e.check("name", Name::parse(&self.name));
         if let Some(p) = &self.password {
-            e.check("password", check_password(p));
+            e.check("password", check_password(p.expose()));
         }
         let mut grants = self.grants.clone();
         grants.sort();
@@ -933,6 +933,18 @@ pub fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn passwords_never_appear_in_debug_output() {
+        let input: UserInput = serde_json::from_value(serde_json::json!({
+            "email": "a@b.example", "name": "A", "password": "hunter2-but-longer"
+        }))
+        .unwrap();
+        let shown = format!("{input:?} {:?}", input.validate().unwrap());
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("***"));
+    }
+
     use super::*;
 
     #[test]

@@ -32,6 +32,16 @@ impl Zoom {
         }
     }
 
+    /// The days one screen of the chart covers at this zoom (about 5,000 pixels): the date
+    /// window of a long plan.
+    pub fn window_days(self) -> i64 {
+        match self {
+            Zoom::Week => 26 * 7,
+            Zoom::Month => 2 * 365,
+            Zoom::Quarter => 6 * 365,
+        }
+    }
+
     fn px_per_day(self) -> f64 {
         match self {
             Zoom::Week => 28.0,
@@ -73,6 +83,9 @@ pub struct Gantt {
     pub links: Vec<GanttLink>,
     pub today: Option<NaiveDate>,
     pub zoom: Zoom,
+    /// Draw only these dates (first, last day): bars are cut at the edges, so the chart's
+    /// width stays bounded however long the plan runs. `None`: every date of the rows.
+    pub window: Option<(NaiveDate, NaiveDate)>,
 }
 
 const ROW_H: f64 = 24.0;
@@ -125,18 +138,30 @@ pub fn gantt_svg(g: &Gantt) -> String {
     let (Some(min), Some(max)) = (min, max) else {
         return out;
     };
+    let (first, last) = match g.window {
+        Some((a, b)) => (a, b),
+        None => (
+            min.date() - Duration::days(3),
+            max.date() + Duration::days(14),
+        ),
+    };
     // Start on a Monday (or a month start) a little before the first bar.
-    let mut origin = min.date() - Duration::days(3);
+    let mut origin = first;
     origin -= Duration::days(origin.weekday().num_days_from_monday() as i64);
     if g.zoom != Zoom::Week {
         origin = NaiveDate::from_ymd_opt(origin.year(), origin.month(), 1).unwrap_or(origin);
     }
-    let end = max.date() + Duration::days(14);
+    let end = last;
     let ppd = g.zoom.px_per_day();
+    let x_min = LABEL_W;
+    let x_max = LABEL_W + ((end - origin).num_days() as f64) * ppd;
     let x_of = |t: NaiveDateTime| -> f64 {
         let mins = (t - origin.and_hms_opt(0, 0, 0).unwrap_or_default()).num_minutes() as f64;
-        LABEL_W + mins / 1440.0 * ppd
+        (LABEL_W + mins / 1440.0 * ppd).clamp(x_min - 4.0, x_max + 4.0)
     };
+    // A bar wholly outside the window is not drawn (its label stays).
+    let visible =
+        |a: NaiveDateTime, b: NaiveDateTime| -> bool { b.date() >= origin && a.date() <= end };
     let width = LABEL_W + ((end - origin).num_days() as f64) * ppd;
     let height = HEAD_H + g.rows.len() as f64 * ROW_H + 8.0;
     let _ = write!(
@@ -217,7 +242,7 @@ pub fn gantt_svg(g: &Gantt) -> String {
             if r.group { " font-weight=\"600\"" } else { "" },
             esc(&label)
         );
-        if let Some((bs, bf)) = r.baseline {
+        if let Some((bs, bf)) = r.baseline.filter(|(a, b)| visible(*a, *b)) {
             let (x0, x1) = (x_of(bs), x_of(bf).max(x_of(bs) + 2.0));
             let _ = write!(
                 out,
@@ -227,6 +252,10 @@ pub fn gantt_svg(g: &Gantt) -> String {
             );
         }
         let (x0, x1) = (x_of(r.start), x_of(r.finish));
+        if !visible(r.start, r.finish) {
+            out.push_str("</g>");
+            continue;
+        }
         if r.milestone {
             let cx = x0;
             let cy = y + ROW_H / 2.0;
@@ -265,6 +294,9 @@ pub fn gantt_svg(g: &Gantt) -> String {
         let (Some(a), Some(b)) = (g.rows.get(l.from), g.rows.get(l.to)) else {
             continue;
         };
+        if !visible(a.start, a.finish) || !visible(b.start, b.finish) {
+            continue;
+        }
         let from_x = if l.kind.starts_with('S') {
             x_of(a.start)
         } else {
@@ -345,6 +377,7 @@ mod tests {
             }],
             today: NaiveDate::from_ymd_opt(2026, 3, 10),
             zoom: Zoom::Week,
+            window: None,
         };
         let svg = gantt_svg(&g);
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
@@ -364,6 +397,7 @@ mod tests {
             links: vec![],
             today: None,
             zoom,
+            window: None,
         };
         let w = |s: String| -> f64 {
             let i = s.find("width=\"").unwrap() + 7;
@@ -375,5 +409,38 @@ mod tests {
             w(gantt_svg(&g(Zoom::Quarter))),
         );
         assert!(wk > mo && mo > qu, "{wk} {mo} {qu}");
+    }
+
+    #[test]
+    fn a_date_window_bounds_the_width_and_cuts_bars() {
+        let rows = vec![
+            row("Early", "2026-01-05T09:00", "2026-01-09T18:00"),
+            row("Long", "2026-01-05T09:00", "2036-12-31T18:00"),
+            row("Late", "2035-01-05T09:00", "2035-02-05T18:00"),
+        ];
+        let whole = gantt_svg(&Gantt {
+            rows: rows.clone(),
+            links: vec![],
+            today: None,
+            zoom: Zoom::Week,
+            window: None,
+        });
+        let a = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let windowed = gantt_svg(&Gantt {
+            rows,
+            links: vec![],
+            today: None,
+            zoom: Zoom::Week,
+            window: Some((a, a + Duration::days(Zoom::Week.window_days()))),
+        });
+        assert!(
+            windowed.len() * 10 < whole.len(),
+            "{} vs {}",
+            windowed.len(),
+            whole.len()
+        );
+        // Early and Long are drawn, Late (outside) is only a label.
+        assert_eq!(windowed.matches("class=\"bar").count(), 2);
+        assert!(windowed.contains(">Late<"));
     }
 }

@@ -8,7 +8,7 @@ use sqlx::Row;
 #[derive(Debug, Clone)]
 pub struct SessionRow {
     pub user_id: String,
-    pub csrf_token: String,
+    pub csrf_token: pso_domain::values::Secret,
     pub expires_at: String,
 }
 
@@ -77,7 +77,7 @@ impl Store {
         match r {
             Some(r) => Ok(Some(SessionRow {
                 user_id: r.try_get("user_id")?,
-                csrf_token: r.try_get("csrf_token")?,
+                csrf_token: r.try_get::<String, _>("csrf_token")?.into(),
                 expires_at: r.try_get("expires_at")?,
             })),
             None => Ok(None),

@@ -165,9 +165,9 @@ async fn write_grants(c: &mut AnyConnection, user_id: &str, grants: &[AccessGran
         }
         let (site, unit, project) = match &g.scope {
             ScopeId::Global => (None, None, None),
-            ScopeId::Site(i) => (Some(i.clone()), None, None),
-            ScopeId::BusinessUnit(i) => (None, Some(i.clone()), None),
-            ScopeId::Project(i) => (None, None, Some(i.clone())),
+            ScopeId::Site(i) => (Some(i.to_string()), None, None),
+            ScopeId::BusinessUnit(i) => (None, Some(i.to_string()), None),
+            ScopeId::Project(i) => (None, None, Some(i.to_string())),
         };
         sqlx::query(
             "INSERT INTO user_grants (id, user_id, role, scope_kind, site_id, business_unit_id, \
@@ -551,6 +551,32 @@ impl Store {
         page(rows, limit, person_from_row)
     }
 
+    /// The first `limit` people by name matching `q` (name or e-mail, any case), and how many
+    /// people there are in all: what a person picker shows.
+    pub async fn people_for_picker(&self, q: &str, limit: i64) -> Result<(Vec<Person>, i64)> {
+        let pattern = if q.trim().is_empty() {
+            String::new()
+        } else {
+            crate::contains_pattern(q.trim())
+        };
+        let rows = sqlx::query(
+            "SELECT * FROM people WHERE ($1 = '' OR LOWER(name) LIKE $1 ESCAPE '\\' \
+             OR LOWER(COALESCE(email, '')) LIKE $1 ESCAPE '\\') ORDER BY name, id LIMIT $2",
+        )
+        .bind(&pattern)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM people")
+            .fetch_one(self.pool())
+            .await?
+            .try_get("n")?;
+        Ok((
+            rows.iter().map(person_from_row).collect::<Result<_>>()?,
+            total,
+        ))
+    }
+
     /// The people with these ids (batched; unknown ids are left out).
     pub async fn people_by_ids(&self, ids: &[String]) -> Result<Vec<Person>> {
         self.select_in("people", "id", ids, "id", person_from_row)
@@ -854,9 +880,9 @@ impl Store {
                         grants.push(AccessGrant {
                             role: g.role,
                             scope: match &g.scope {
-                                Scope::Site(_) => ScopeId::Site(id),
-                                Scope::BusinessUnit(_) => ScopeId::BusinessUnit(id),
-                                _ => ScopeId::Project(id),
+                                Scope::Site(_) => ScopeId::Site(id.into()),
+                                Scope::BusinessUnit(_) => ScopeId::BusinessUnit(id.into()),
+                                _ => ScopeId::Project(id.into()),
                             },
                         });
                     }

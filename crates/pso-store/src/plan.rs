@@ -8,6 +8,7 @@ use crate::{
     StoreError,
 };
 use pso_domain::access::{ProjectRef, ProjectScope};
+use pso_domain::ids::BusinessUnitId;
 use pso_domain::model::{
     minutes_to_days, Assignment, Dependency, DependencyType, Entity, NewAssignment, NewDependency,
     NewProject, NewTask, Project, ProjectStatus, Task,
@@ -171,12 +172,12 @@ impl Store {
 
     /// The ids of the granted business units and every unit below them (a unit covers its
     /// lines), from one read of the (small) units table.
-    async fn units_below(&self, granted: &[String]) -> Result<Vec<String>> {
+    async fn units_below(&self, granted: &[BusinessUnitId]) -> Result<Vec<String>> {
         if granted.is_empty() {
             return Ok(Vec::new());
         }
         let bus = self.all_business_units().await?;
-        let mut chosen: BTreeSet<String> = granted.iter().cloned().collect();
+        let mut chosen: BTreeSet<String> = granted.iter().map(|b| b.to_string()).collect();
         loop {
             let before = chosen.len();
             for b in &bus {
@@ -198,7 +199,7 @@ impl Store {
         let mut r = self
             .project_ref_parts(&project.site_id, &project.business_unit_id)
             .await?;
-        r.id = project.id.clone();
+        r.id = Some(project.id.as_str().into());
         Ok(r)
     }
 
@@ -221,9 +222,9 @@ impl Store {
             }
         }
         Ok(ProjectRef {
-            id: String::new(),
-            site_id: site_id.to_string(),
-            business_unit_ids: ids,
+            id: None,
+            site_id: site_id.into(),
+            business_unit_ids: ids.into_iter().map(BusinessUnitId::from).collect(),
         })
     }
 
@@ -251,11 +252,14 @@ impl Store {
         };
         if !scope.all {
             let bu_ids = self.units_below(&scope.business_unit_ids).await?;
+            let site_ids: Vec<String> = scope.site_ids.iter().map(|i| i.to_string()).collect();
+            let project_ids: Vec<String> =
+                scope.project_ids.iter().map(|i| i.to_string()).collect();
             let mut ors = Vec::new();
             for (col, vals) in [
-                ("site_id", &scope.site_ids),
+                ("site_id", &site_ids),
                 ("business_unit_id", &bu_ids),
-                ("id", &scope.project_ids),
+                ("id", &project_ids),
             ] {
                 if !vals.is_empty() {
                     let ph: Vec<String> = vals.iter().map(|v| push(&mut sql, v.clone())).collect();

@@ -34,6 +34,15 @@ fn run_from_row(r: &AnyRow) -> Result<ScheduleRun> {
     })
 }
 
+fn baseline_task_from_row(r: &AnyRow) -> Result<BaselineTask> {
+    Ok(BaselineTask {
+        task_id: r.try_get("task_id")?,
+        name: r.try_get("name")?,
+        start: r.try_get("start_at")?,
+        finish: r.try_get("finish_at")?,
+    })
+}
+
 fn baseline_from_row(r: &AnyRow) -> Result<Baseline> {
     Ok(Baseline {
         id: r.try_get("id")?,
@@ -237,16 +246,61 @@ impl Store {
         .bind(baseline_id)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(BaselineTask {
-                    task_id: r.try_get("task_id")?,
-                    name: r.try_get("name")?,
-                    start: r.try_get("start_at")?,
-                    finish: r.try_get("finish_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(baseline_task_from_row).collect()
+    }
+
+    /// The baseline's dates of these tasks only (a window of a large plan).
+    pub async fn baseline_tasks_of(
+        &self,
+        baseline_id: &str,
+        task_ids: &[String],
+    ) -> Result<Vec<BaselineTask>> {
+        let mut out = Vec::new();
+        for chunk in task_ids.chunks(500) {
+            let ph: Vec<String> = (2..=chunk.len() + 1).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT * FROM baseline_tasks WHERE baseline_id = $1 AND task_id IN ({})",
+                ph.join(", ")
+            );
+            let mut q = sqlx::query(&sql).bind(baseline_id);
+            for id in chunk {
+                q = q.bind(id.clone());
+            }
+            for r in q.fetch_all(self.pool()).await? {
+                out.push(baseline_task_from_row(&r)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// One page of a project's stored schedule, by task id.
+    pub async fn task_schedules_page(
+        &self,
+        project_id: &str,
+        limit: i64,
+        cursor: Option<&str>,
+    ) -> Result<crate::Page<TaskSchedule>> {
+        let rows = sqlx::query(
+            "SELECT * FROM task_schedules WHERE project_id = $1 AND task_id > $2 \
+             ORDER BY task_id LIMIT $3",
+        )
+        .bind(project_id)
+        .bind(cursor.unwrap_or(""))
+        .bind(limit + 1)
+        .fetch_all(self.pool())
+        .await?;
+        let more = rows.len() as i64 > limit;
+        let items: Vec<TaskSchedule> = rows
+            .iter()
+            .take(limit.max(0) as usize)
+            .map(schedule_from_row)
+            .collect::<Result<_>>()?;
+        let next_cursor = if more {
+            items.last().map(|t| t.task_id.clone())
+        } else {
+            None
+        };
+        Ok(crate::Page { items, next_cursor })
     }
 
     /// Every assignment of the given people (for the portfolio load), with task ids.

@@ -33,7 +33,11 @@ pub const CSRF_FIELD: &str = "csrf_token";
 #[derive(Debug, Clone)]
 pub enum Via {
     Token,
-    Session { id_hash: String, csrf_token: String },
+    Session {
+        id_hash: String,
+        /// Never printed (`Secret`'s `Debug`).
+        csrf_token: pso_domain::values::Secret,
+    },
 }
 
 /// The authenticated caller of a request: who (the application's [`pso_app::Caller`], which it
@@ -54,7 +58,7 @@ impl std::ops::Deref for Caller {
 impl Caller {
     pub fn csrf_token(&self) -> Option<&str> {
         match &self.via {
-            Via::Session { csrf_token, .. } => Some(csrf_token),
+            Via::Session { csrf_token, .. } => Some(csrf_token.expose()),
             Via::Token => None,
         }
     }
@@ -193,7 +197,7 @@ pub async fn authenticate(
                     .map(|(_, v)| v.into_owned());
                 body = axum::body::Body::from(bytes);
             }
-            if !presented.is_some_and(|p| constant_time_eq(&p, csrf_token)) {
+            if !presented.is_some_and(|p| constant_time_eq(&p, csrf_token.expose())) {
                 return Err(ApiError::forbidden(
                     "missing or wrong CSRF token (send the X-CSRF-Token header or the csrf_token \
                      form field of your session)",

@@ -15,7 +15,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use pso_domain::access::ProjectAction;
 use pso_domain::model::Project;
-use pso_domain::plan::wbs_order;
 use pso_domain::schedule::{self as sched, LoadCell, TaskChange, TaskSchedule};
 use pso_report::{Gantt, GanttLink, GanttRow, Zoom};
 use serde::Deserialize;
@@ -31,19 +30,27 @@ async fn api_schedule_project(
     c: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let (run, tasks) = Svc::new(&s, &c).schedule_project(&id).await?;
+    let (run, page) = Svc::new(&s, &c).schedule_project(&id).await?;
     Ok(Json(json!({
-        "run": run.run, "changes": run.changes, "conflicts": run.conflicts, "tasks": tasks
+        "run": run.run, "changed": run.changed, "changes": run.changes,
+        "conflicts": run.conflicts, "tasks": page.tasks, "next_cursor": page.next_cursor
     }))
     .into_response())
 }
 
+/// The stored schedule, its tasks paged (`limit`, `cursor`) so a large plan is never sent whole.
 async fn api_get_schedule(
     State(s): State<AppState>,
     c: Caller,
     Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    Ok(Json(Svc::new(&s, &c).stored_schedule(&id).await?).into_response())
+    let p = crate::api::paging(&q)?;
+    let mut p = p;
+    if !q.contains_key("limit") {
+        p.limit = 1000;
+    }
+    Ok(Json(Svc::new(&s, &c).stored_schedule(&id, &p).await?).into_response())
 }
 
 async fn api_schedule_portfolio(State(s): State<AppState>, c: Caller) -> ApiResult<Response> {
@@ -161,6 +168,17 @@ struct GanttPage {
     baselines: Vec<pso_domain::schedule::Baseline>,
     baseline_id: String,
     time_zone: String,
+    /// How many tasks the last run changed (only the first few are listed).
+    changed: usize,
+    /// The plan is shown whole; otherwise a window of `total` tasks.
+    whole: bool,
+    total: i64,
+    /// The dates drawn, and the links to the earlier and later ones.
+    shown_dates: String,
+    earlier: Option<String>,
+    later: Option<String>,
+    /// The next rows of a large plan.
+    next_rows: Option<String>,
 }
 
 fn local(s: &str) -> Option<chrono::NaiveDateTime> {
@@ -187,6 +205,9 @@ async fn gantt_page(
     }
 }
 
+/// Most changes of the last run listed on the page (the rest are counted).
+const CHANGES_SHOWN: usize = 50;
+
 async fn gantt_inner(
     s: &AppState,
     ctx: &Ctx,
@@ -194,16 +215,19 @@ async fn gantt_inner(
     q: &HashMap<String, String>,
 ) -> ApiResult<Response> {
     let svc = Svc::new(s, &ctx.caller);
-    let project = svc.project(id, ProjectAction::Read).await?;
+    let req = crate::pages::project::window_request(q);
+    // The rows: the same window of the WBS as the plan page (bounded whatever the plan's size).
+    let w = svc.plan_window(id, &req).await?;
+    let project = w.project.clone();
     let r = s.store.project_ref(&project).await?;
     let can_edit = ctx.caller.principal.can_project(ProjectAction::Edit, &r);
     let zoom = q
         .get("zoom")
         .and_then(|z| Zoom::parse(z))
         .unwrap_or(Zoom::Week);
-    let tasks = s.store.all_tasks(id).await?;
+    let ids: Vec<String> = w.rows.iter().map(|r| r.task.id.clone()).collect();
     let schedules: BTreeMap<String, TaskSchedule> = svc
-        .for_reader(s.store.task_schedules(id).await?)
+        .for_reader(s.store.schedules_of_tasks(&ids).await?)
         .await?
         .into_iter()
         .map(|t| (t.task_id.clone(), t))
@@ -214,7 +238,7 @@ async fn gantt_inner(
         match baselines.iter().find(|b| b.id == baseline_id) {
             Some(b) => s
                 .store
-                .baseline_tasks(&b.id)
+                .baseline_tasks_of(&b.id, &ids)
                 .await?
                 .into_iter()
                 .map(|t| (t.task_id.clone(), t))
@@ -230,11 +254,11 @@ async fn gantt_inner(
     let time_zone = site.time_zone.clone();
     let tz: chrono_tz::Tz = time_zone.parse().unwrap_or(chrono_tz::UTC);
     let today = chrono::Utc::now().with_timezone(&tz).date_naive();
-    let order = wbs_order(&tasks);
     let mut rows = Vec::new();
     let mut lines = Vec::new();
     let mut row_of: BTreeMap<&str, usize> = BTreeMap::new();
-    for (depth, t) in &order {
+    for wr in &w.rows {
+        let (t, depth) = (&wr.task, wr.depth);
         let Some(sc) = schedules.get(&t.id) else {
             continue;
         };
@@ -262,7 +286,7 @@ async fn gantt_inner(
         row_of.insert(t.id.as_str(), rows.len());
         rows.push(GanttRow {
             label: t.name.clone(),
-            depth: *depth,
+            depth,
             start: a,
             finish: b,
             group: sc.group,
@@ -279,7 +303,7 @@ async fn gantt_inner(
             ),
         });
         lines.push(GanttLine {
-            depth: *depth,
+            depth,
             name: t.name.clone(),
             start: short(&sc.start),
             finish: short(&sc.finish),
@@ -292,7 +316,7 @@ async fn gantt_inner(
     }
     let links = s
         .store
-        .all_dependencies(id)
+        .dependencies_into(&ids)
         .await?
         .iter()
         .filter_map(|d| {
@@ -303,20 +327,62 @@ async fn gantt_inner(
             })
         })
         .collect();
+    // The dates: one screen at this zoom, from `from` (default: the first bar shown).
+    let first = rows.iter().map(|r| r.start.date()).min();
+    let last = rows.iter().map(|r| r.finish.date()).max();
+    let span = chrono::Duration::days(zoom.window_days());
+    let from = q
+        .get("from")
+        .and_then(|f| chrono::NaiveDate::parse_from_str(f, "%Y-%m-%d").ok())
+        .or(first.map(|d| d - chrono::Duration::days(3)));
+    let window = from.map(|f| (f, f + span));
+    let dates = DateNav::new(window, first, last, span);
     let svg = pso_report::gantt_svg(&Gantt {
         rows,
         links,
         today: Some(today),
         zoom,
+        window,
     });
     let run = s.store.last_schedule_run(id).await?;
-    let (changes, conflicts) = match &run {
-        Some(r) => (
-            serde_json::from_value(r.summary["changes"].clone()).unwrap_or_default(),
-            serde_json::from_value(r.summary["conflicts"].clone()).unwrap_or_default(),
-        ),
-        None => (Vec::new(), Vec::new()),
+    let (changes, changed, conflicts): (Vec<TaskChange>, usize, Vec<String>) = match &run {
+        Some(r) => {
+            let all: Vec<TaskChange> =
+                serde_json::from_value(r.summary["changes"].clone()).unwrap_or_default();
+            let changed = r.summary["changed"].as_u64().unwrap_or(all.len() as u64) as usize;
+            (
+                all.into_iter().take(CHANGES_SHOWN).collect(),
+                changed,
+                serde_json::from_value(r.summary["conflicts"].clone()).unwrap_or_default(),
+            )
+        }
+        None => (Vec::new(), 0, Vec::new()),
     };
+    let base_query = |extra: &str| {
+        let mut kv: Vec<(&str, String)> = vec![
+            ("zoom", zoom.as_str().to_string()),
+            ("baseline", baseline_id.clone()),
+            ("level", w.level.to_string()),
+        ];
+        let open: Vec<&str> = w.open.iter().map(String::as_str).collect();
+        if !open.is_empty() {
+            kv.push(("open", open.join(",")));
+        }
+        if let Some(a) = &req.after {
+            kv.push(("after", a.clone()));
+        }
+        let kv: Vec<(&str, &str)> = kv.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        format!("?{}{extra}", crate::pages::query_string(&kv))
+    };
+    let earlier = dates.earlier.map(|d| base_query(&format!("&from={d}")));
+    let later = dates.later.map(|d| base_query(&format!("&from={d}")));
+    let next_rows = w.next_after.as_deref().map(|a| {
+        let mut q = base_query("");
+        if let Some(prev) = &req.after {
+            q = q.replace(&format!("after={prev}"), "");
+        }
+        format!("{q}&after={a}")
+    });
     let t = GanttPage {
         chrome: ctx.chrome(format!("Gantt · {}", project.code), "portfolio"),
         svg,
@@ -330,14 +396,49 @@ async fn gantt_inner(
                 r.actor
             )
         }),
+        changed,
         changes,
         conflicts,
         baselines,
-        baseline_id,
+        baseline_id: baseline_id.clone(),
         time_zone,
+        whole: w.whole,
+        total: w.total,
+        shown_dates: window
+            .map(|(a, b)| format!("{a} to {b}"))
+            .unwrap_or_default(),
+        earlier,
+        later,
+        next_rows,
         project,
     };
     Ok(page(StatusCode::OK, &t))
+}
+
+/// The links that move the Gantt's date window.
+struct DateNav {
+    earlier: Option<chrono::NaiveDate>,
+    later: Option<chrono::NaiveDate>,
+}
+
+impl DateNav {
+    fn new(
+        window: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+        first: Option<chrono::NaiveDate>,
+        last: Option<chrono::NaiveDate>,
+        span: chrono::Duration,
+    ) -> Self {
+        match (window, first, last) {
+            (Some((a, b)), Some(f), Some(l)) => DateNav {
+                earlier: (a > f).then(|| a - span),
+                later: (b < l).then_some(b),
+            },
+            _ => DateNav {
+                earlier: None,
+                later: None,
+            },
+        }
+    }
 }
 
 async fn page_schedule(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {

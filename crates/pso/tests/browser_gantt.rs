@@ -75,6 +75,25 @@ async fn browser_opens_the_gantt_of_a_demo_project() {
         .spawn()
         .unwrap();
     let (base, email, password) = read_banner(&mut child);
+    // The server answers before the browser goes there (on a loaded machine it may take a
+    // moment after its banner).
+    let started = Instant::now();
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("pso demo exited: {status}");
+        }
+        let up = reqwest::get(format!("{base}/healthz"))
+            .await
+            .is_ok_and(|r| r.status().is_success());
+        if up {
+            break;
+        }
+        assert!(
+            started.elapsed() < webdriver::WAIT,
+            "pso demo does not answer"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     let _server = Kill(child);
 
     b.goto(&format!("{base}/login")).await;

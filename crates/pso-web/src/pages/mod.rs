@@ -10,7 +10,7 @@ mod assets;
 mod login;
 mod org;
 mod portfolio;
-mod project;
+pub mod project;
 mod users;
 
 use crate::auth::Caller;
@@ -63,6 +63,7 @@ pub fn router() -> Router<AppState> {
             post(project::delete_dependency),
         )
         .route("/people", get(org::people).post(org::create_person))
+        .route("/people/options", get(org::people_options))
         .route(
             "/people/{id}",
             get(org::person_page).post(org::update_person),

@@ -11,6 +11,7 @@ use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
+use pso_domain::ids::SiteId;
 use pso_domain::model::{BusinessUnitInput, PersonInput, Site, SiteInput};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -72,12 +73,57 @@ struct PersonPage {
     f: FormState,
 }
 
+#[derive(Template)]
+#[template(path = "people_options.html")]
+struct PeopleOptions {
+    empty: String,
+    people: Vec<Opt>,
+    more: bool,
+}
+
+/// Matches shown by a person picker's search.
+const PICKER_MATCHES: i64 = 50;
+
+/// `GET /people/options?q=…&empty=…`: the `<option>`s of a person picker for a search (the
+/// first matches by name; the people directory is readable by every signed-in user).
+pub async fn people_options(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let svc = Svc::new(&state, &ctx.caller);
+    let query = q
+        .get("person_q")
+        .or_else(|| q.get("q"))
+        .map(String::as_str)
+        .unwrap_or("");
+    match svc.people_for_picker(query, PICKER_MATCHES + 1).await {
+        Ok((found, _)) => {
+            let more = found.len() as i64 > PICKER_MATCHES;
+            let people = found
+                .into_iter()
+                .take(PICKER_MATCHES as usize)
+                .map(super::portfolio::person_opt)
+                .collect();
+            page(
+                StatusCode::OK,
+                &PeopleOptions {
+                    empty: q.get("empty").cloned().unwrap_or_else(|| "—".into()),
+                    people,
+                    more,
+                },
+            )
+        }
+        Err(e) => ctx.error(e),
+    }
+}
+
 /// The sites where the caller may manage people.
 async fn people_sites(svc: &Svc<'_>, ctx: &Ctx) -> Result<(Vec<Site>, Vec<Opt>), ApiError> {
     let sites = svc.list_sites(&ALL).await?.items;
     let mut opts: Vec<Opt> = sites
         .iter()
-        .filter(|s| ctx.caller.principal.can_edit_person(&s.code))
+        .filter(|s| ctx.caller.principal.can_edit_person(&SiteId::from(&s.id)))
         .map(|s| Opt {
             id: s.id.clone(),
             label: format!("{} ({})", s.name, s.code),
@@ -107,7 +153,8 @@ async fn people_list(
         .map(|x| {
             let site = sites.iter().find(|s| s.id == x.site_id);
             PersonRow {
-                editable: site.is_some_and(|s| ctx.caller.principal.can_edit_person(&s.code)),
+                editable: site
+                    .is_some_and(|s| ctx.caller.principal.can_edit_person(&SiteId::from(&s.id))),
                 site: site.map(|s| s.code.clone()).unwrap_or_default(),
                 site_name: site.map(|s| s.name.clone()).unwrap_or_default(),
                 id: x.id,
@@ -248,7 +295,8 @@ async fn render_person(
         let p = svc.get_person(id).await?;
         let (sites, site_choices) = people_sites(&svc, ctx).await?;
         let site = sites.iter().find(|s| s.id == p.site_id);
-        let editable = site.is_some_and(|s| ctx.caller.principal.can_edit_person(&s.code));
+        let editable =
+            site.is_some_and(|s| ctx.caller.principal.can_edit_person(&SiteId::from(&s.id)));
         let f = f.unwrap_or_else(|| {
             FormState::with(&[
                 ("name", p.name.clone()),

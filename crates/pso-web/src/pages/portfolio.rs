@@ -10,6 +10,7 @@ use axum::extract::{Form, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use pso_domain::access::ProjectAction;
+use pso_domain::ids::{BusinessUnitId, SiteId};
 use pso_domain::model::{ProjectInput, ProjectStatus};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
@@ -50,6 +51,7 @@ struct PortfolioPage {
     sites: Vec<Opt>,
     units: Vec<Opt>,
     people: Vec<Opt>,
+    people_total: i64,
     new_sites: Vec<Opt>,
     new_units: Vec<Opt>,
     statuses: Vec<(&'static str, &'static str)>,
@@ -70,11 +72,17 @@ const ALL: Paging = Paging {
     cursor: None,
 };
 
+/// People a picker lists before it needs a search (the rest are reached by searching).
+pub const PICKER_PEOPLE: i64 = 200;
+
 /// Sites, business units and people as choices, with lookups by id.
 pub struct Directory {
     pub sites: Vec<Opt>,
     pub units: Vec<Opt>,
+    /// The first [`PICKER_PEOPLE`] people by name (see `people_total`).
     pub people: Vec<Opt>,
+    /// Everyone: when more than `people` lists, the pickers offer a search.
+    pub people_total: i64,
     pub site_codes: HashMap<String, String>,
     /// Short names of business units (without their parent).
     pub unit_names: HashMap<String, String>,
@@ -82,14 +90,36 @@ pub struct Directory {
     pub unit_chains: HashMap<String, Vec<String>>,
 }
 
+/// A person as a picker shows them.
+pub fn person_opt(p: pso_domain::model::Person) -> Opt {
+    Opt {
+        id: p.id,
+        label: match p.email {
+            Some(e) => format!("{} <{e}>", p.name),
+            None => p.name,
+        },
+    }
+}
+
 impl Directory {
+    /// Makes sure the person chosen in a form is among the people listed.
+    pub async fn with_person(&mut self, svc: &Svc<'_>, id: &str) -> Result<(), ApiError> {
+        if id.is_empty() || self.people.iter().any(|p| p.id == id) {
+            return Ok(());
+        }
+        if let Ok(p) = svc.get_person(id).await {
+            self.people.insert(0, person_opt(p));
+        }
+        Ok(())
+    }
+
     pub async fn load(svc: &Svc<'_>, with_people: bool) -> Result<Directory, ApiError> {
         let sites = svc.list_sites(&ALL).await?.items;
         let units = svc.list_business_units(&ALL).await?.items;
-        let people = if with_people {
-            svc.list_people(None, None, &ALL).await?.items
+        let (people, people_total) = if with_people {
+            svc.people_for_picker("", PICKER_PEOPLE).await?
         } else {
-            Vec::new()
+            (Vec::new(), 0)
         };
         let mut units_sorted: Vec<Opt> = units
             .iter()
@@ -116,14 +146,7 @@ impl Directory {
             })
             .collect();
         site_opts.sort_by(|a, b| a.label.cmp(&b.label));
-        let mut people_opts: Vec<Opt> = people
-            .iter()
-            .map(|p| Opt {
-                id: p.id.clone(),
-                label: p.name.clone(),
-            })
-            .collect();
-        people_opts.sort_by(|a, b| a.label.cmp(&b.label));
+        let people_opts: Vec<Opt> = people.into_iter().map(person_opt).collect();
         let mut unit_chains: HashMap<String, Vec<String>> = HashMap::new();
         for u in &units {
             let mut codes = vec![u.id.clone()];
@@ -152,6 +175,7 @@ impl Directory {
             sites: site_opts,
             units: units_sorted,
             people: people_opts,
+            people_total,
         })
     }
 
@@ -226,7 +250,10 @@ async fn render(
     status: StatusCode,
 ) -> Result<Response, ApiError> {
     let can_create = ctx.caller.principal.may_create_projects();
-    let dir = Directory::load(svc, can_create).await?;
+    let mut dir = Directory::load(svc, can_create).await?;
+    if can_create {
+        dir.with_person(svc, form.v("manager_id")).await?;
+    }
     let list = list_partial(svc, &dir, q).await?;
     if ctx.htmx && status == StatusCode::OK {
         let mut r = page(StatusCode::OK, &list);
@@ -246,7 +273,7 @@ async fn render(
     } else {
         dir.sites
             .iter()
-            .filter(|o| manage.site_ids.contains(&o.id))
+            .filter(|o| manage.site_ids.contains(&SiteId::from(&o.id)))
             .cloned()
             .collect()
     };
@@ -256,9 +283,10 @@ async fn render(
         dir.units
             .iter()
             .filter(|o| {
-                dir.unit_chains
-                    .get(&o.id)
-                    .is_some_and(|c| c.iter().any(|c| manage.business_unit_ids.contains(c)))
+                dir.unit_chains.get(&o.id).is_some_and(|c| {
+                    c.iter()
+                        .any(|c| manage.business_unit_ids.contains(&BusinessUnitId::from(c)))
+                })
             })
             .cloned()
             .collect()
@@ -277,6 +305,7 @@ async fn render(
         sites: dir.sites.clone(),
         units: dir.units.clone(),
         people: dir.people.clone(),
+        people_total: dir.people_total,
         statuses: statuses(),
         list: fragment(&list),
         can_create,

@@ -13,11 +13,12 @@ use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use pso_app::plan_view::WindowRequest;
 use pso_domain::access::ProjectAction;
 use pso_domain::model::{AuditEvent, DependencyInput, Project, Task, TaskInput};
 use pso_domain::plan::WbsMove;
 use serde_json::{json, Map, Value};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 // ---------------------------------------------------------------- view models
 
@@ -56,6 +57,12 @@ pub struct WbsRow {
     pub preds: String,
     /// Assigned people (`Name`, or `Name 50%` below full time).
     pub resources: String,
+    /// On a large plan: the link that opens or closes this summary task.
+    pub toggle: Option<String>,
+    /// Its subtasks are shown.
+    pub open: bool,
+    /// Number of subtasks.
+    pub children: i64,
 }
 
 pub struct DepRow {
@@ -67,12 +74,26 @@ pub struct DepRow {
     pub lag: String,
 }
 
+/// How a large plan is windowed on the page (rows shown, links to move the window).
+pub struct WindowNav {
+    /// Tasks in the whole plan.
+    pub total: i64,
+    pub whole: bool,
+    /// "Rows 201–400" style position, for large plans.
+    pub first_row_label: String,
+    pub next: Option<String>,
+    pub top: String,
+    /// (level, link, current)
+    pub levels: Vec<(usize, String, bool)>,
+}
+
 #[derive(Template)]
 #[template(path = "project_plan.html")]
 struct PlanPartial {
     pid: String,
     csrf: String,
     can_edit: bool,
+    nav: WindowNav,
     rows: Vec<WbsRow>,
     deps: Vec<DepRow>,
     tf: FormState,
@@ -94,6 +115,7 @@ struct ProjectPage {
     sites: Vec<Opt>,
     units: Vec<Opt>,
     people: Vec<Opt>,
+    people_total: i64,
     statuses: Vec<(&'static str, &'static str)>,
     plan: String,
 }
@@ -108,6 +130,8 @@ pub struct PlanState {
     pub focus_add: bool,
     /// The tasks of a refused cycle, in order.
     pub cycle: Vec<String>,
+    /// Which part of a large plan to show.
+    pub window: WindowRequest,
 }
 
 fn length_of(t: &Task) -> String {
@@ -122,63 +146,44 @@ fn length_of(t: &Task) -> String {
     }
 }
 
-/// The tasks as a tree in WBS order, numbered 1, 1.1, 1.2, 2, ...
-pub fn wbs_rows(tasks: &[Task]) -> Vec<WbsRow> {
-    let ids: std::collections::HashSet<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
-    let mut children: HashMap<Option<&str>, Vec<&Task>> = HashMap::new();
-    for t in tasks {
-        let parent = t.parent_id.as_deref().filter(|p| ids.contains(p));
-        children.entry(parent).or_default().push(t);
+/// The query string of a window request (`open`, `level`, `after`).
+pub fn window_query(
+    pid: &str,
+    open: &BTreeSet<String>,
+    level: usize,
+    after: Option<&str>,
+) -> String {
+    let open: Vec<&str> = open.iter().map(String::as_str).collect();
+    let open = open.join(",");
+    let level = level.to_string();
+    let mut kv: Vec<(&str, &str)> = Vec::new();
+    if !open.is_empty() {
+        kv.push(("open", &open));
     }
-    let mut out = Vec::with_capacity(tasks.len());
-    // Iterative depth-first walk (no recursion limit on deep plans).
-    type Frame<'t> = (&'t Task, String, usize, bool, bool);
-    fn push_children<'t>(
-        children: &HashMap<Option<&str>, Vec<&'t Task>>,
-        stack: &mut Vec<Frame<'t>>,
-        parent: Option<&str>,
-        prefix: &str,
-        depth: usize,
-    ) {
-        if let Some(list) = children.get(&parent) {
-            for (i, t) in list.iter().enumerate().rev() {
-                let num = if prefix.is_empty() {
-                    format!("{}", i + 1)
-                } else {
-                    format!("{prefix}.{}", i + 1)
-                };
-                stack.push((t, num, depth, i > 0, i + 1 == list.len()));
-            }
-        }
+    kv.push(("level", &level));
+    if let Some(a) = after {
+        kv.push(("after", a));
     }
-    let mut stack: Vec<Frame> = Vec::new();
-    push_children(&children, &mut stack, None, "", 0);
-    let mut seen = std::collections::HashSet::new();
-    while let Some((t, wbs, depth, has_prev, is_last)) = stack.pop() {
-        if !seen.insert(t.id.as_str()) {
-            continue;
-        }
-        let summary = children.contains_key(&Some(t.id.as_str()));
-        out.push(WbsRow {
-            id: t.id.clone(),
-            version: t.version,
-            name: t.name.clone(),
-            depth: depth.min(8),
-            summary,
-            milestone: t.milestone,
-            length: if summary { String::new() } else { length_of(t) },
-            duration: t.duration_days.map(num).unwrap_or_default(),
-            effort: t.effort_hours.map(num).unwrap_or_default(),
-            can_indent: has_prev,
-            can_outdent: depth > 0,
-            is_last,
-            preds: String::new(),
-            resources: String::new(),
-            wbs: wbs.clone(),
-        });
-        push_children(&children, &mut stack, Some(t.id.as_str()), &wbs, depth + 1);
+    format!("/projects/{pid}?{}#plan", query_string(&kv))
+}
+
+/// Reads a window request from the page's query (`open=id,id`, `level=N`, `after=id`).
+pub fn window_request(q: &HashMap<String, String>) -> WindowRequest {
+    WindowRequest {
+        after: q.get("after").filter(|a| !a.is_empty()).cloned(),
+        open: q
+            .get("open")
+            .map(|o| {
+                o.split(',')
+                    .map(str::trim)
+                    .filter(|x| !x.is_empty())
+                    .map(str::to_string)
+                    .take(pso_app::plan_view::MAX_OPEN)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        level: q.get("level").and_then(|l| l.parse().ok()),
     }
-    out
 }
 
 async fn can(state: &AppState, ctx: &Ctx, p: &Project) -> Result<(bool, bool), ApiError> {
@@ -197,14 +202,63 @@ async fn plan_partial(
     can_edit: bool,
     ps: PlanState,
 ) -> Result<PlanPartial, ApiError> {
-    // The caller's read of `p` has been authorised by `Svc::project`.
-    let tasks = state.store.all_tasks(&p.id).await?;
-    let deps = state.store.all_dependencies(&p.id).await?;
-    let mut rows = wbs_rows(&tasks);
-    let wbs_of: HashMap<&str, String> = rows
+    let svc = Svc::new(state, &ctx.caller);
+    let w = svc.plan_window(&p.id, &ps.window).await?;
+    let ids: Vec<String> = w.rows.iter().map(|r| r.task.id.clone()).collect();
+    let deps = state.store.dependencies_into(&ids).await?;
+    let assignments = state.store.assignments_of_tasks(&ids).await?;
+    let mut rows: Vec<WbsRow> = w
+        .rows
         .iter()
-        .map(|r| (r.id.as_str(), r.wbs.clone()))
+        .map(|r| {
+            let t = &r.task;
+            let summary = r.children > 0;
+            let toggle = (!w.whole && summary).then(|| {
+                let mut open = w.open.clone();
+                if r.open {
+                    open.remove(&t.id);
+                } else {
+                    open.insert(t.id.clone());
+                }
+                window_query(&p.id, &open, w.level, ps.window.after.as_deref())
+            });
+            WbsRow {
+                id: t.id.clone(),
+                version: t.version,
+                wbs: r.wbs.clone(),
+                name: t.name.clone(),
+                depth: r.depth.min(8),
+                summary,
+                milestone: t.milestone,
+                length: if summary { String::new() } else { length_of(t) },
+                duration: t.duration_days.map(num).unwrap_or_default(),
+                effort: t.effort_hours.map(num).unwrap_or_default(),
+                can_indent: r.has_prev,
+                can_outdent: r.depth > 0,
+                is_last: r.is_last,
+                preds: String::new(),
+                resources: String::new(),
+                toggle,
+                open: r.open,
+                children: r.children,
+            }
+        })
         .collect();
+    // Predecessors outside the window are named rather than numbered.
+    let mut wbs_of: HashMap<String, String> =
+        rows.iter().map(|r| (r.id.clone(), r.wbs.clone())).collect();
+    let outside: Vec<String> = deps
+        .iter()
+        .filter(|d| !wbs_of.contains_key(&d.predecessor_id))
+        .map(|d| d.predecessor_id.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut names_outside: HashMap<String, String> = HashMap::new();
+    for t in state.store.tasks_by_ids(&outside).await? {
+        names_outside.insert(t.id.clone(), t.name.clone());
+        wbs_of.insert(t.id, format!("“{}”", t.name));
+    }
     let mut preds: HashMap<&str, Vec<String>> = HashMap::new();
     for d in &deps {
         let mut s = wbs_of
@@ -221,25 +275,19 @@ async fn plan_partial(
         }
         preds.entry(d.successor_id.as_str()).or_default().push(s);
     }
-    let assignments = state.store.project_assignments(&p.id).await?;
-    let people: HashMap<String, String> = if assignments.is_empty() {
-        HashMap::new()
-    } else {
-        Svc::new(state, &ctx.caller)
-            .list_people(
-                None,
-                None,
-                &crate::service::Paging {
-                    limit: 1000,
-                    cursor: None,
-                },
-            )
-            .await?
-            .items
-            .into_iter()
-            .map(|x| (x.id, x.name))
-            .collect()
-    };
+    let person_ids: Vec<String> = assignments
+        .iter()
+        .map(|a| a.person_id.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let people: HashMap<String, String> = state
+        .store
+        .people_by_ids(&person_ids)
+        .await?
+        .into_iter()
+        .map(|x| (x.id, x.name))
+        .collect();
     let mut resources: HashMap<&str, Vec<String>> = HashMap::new();
     for a in &assignments {
         let name = people
@@ -261,10 +309,30 @@ async fn plan_partial(
             r.resources = x.join(", ");
         }
     }
+    let nav = WindowNav {
+        total: w.total,
+        whole: w.whole,
+        first_row_label: rows.first().map(|r| r.wbs.clone()).unwrap_or_default(),
+        next: w
+            .next_after
+            .as_deref()
+            .map(|a| window_query(&p.id, &w.open, w.level, Some(a))),
+        top: window_query(&p.id, &w.open, w.level, None),
+        levels: (1..=4)
+            .map(|l| {
+                (
+                    l,
+                    window_query(&p.id, &BTreeSet::new(), l, None),
+                    l == w.level,
+                )
+            })
+            .collect(),
+    };
     let label = |id: &str| {
         rows.iter()
             .find(|r| r.id == id)
             .map(|r| format!("{} {}", r.wbs, r.name))
+            .or_else(|| names_outside.get(id).cloned())
             .unwrap_or_else(|| id.to_string())
     };
     // In WBS order of the predecessor, then of the successor.
@@ -329,6 +397,7 @@ async fn plan_partial(
         pid: p.id.clone(),
         csrf: ctx.caller.csrf_token().unwrap_or("").to_string(),
         can_edit,
+        nav,
         rows,
         deps,
         tf: ps.tf,
@@ -372,7 +441,16 @@ async fn render(
         if ctx.htmx {
             return Ok(page(status, &plan));
         }
-        let dir = Directory::load(&svc, true).await?;
+        let mut dir = Directory::load(&svc, true).await?;
+        let chosen = edit
+            .as_ref()
+            .map(|f| f.v("manager_id").to_string())
+            .or_else(|| p.manager_id.clone())
+            .unwrap_or_default();
+        dir.with_person(&svc, &chosen).await?;
+        if let Some(m) = &p.manager_id {
+            dir.with_person(&svc, m).await?;
+        }
         let manager = match &p.manager_id {
             Some(m) => Directory::label(&dir.people, m).to_string(),
             None => "—".into(),
@@ -401,6 +479,7 @@ async fn render(
             sites: dir.sites,
             units: dir.units,
             people: dir.people,
+            people_total: dir.people_total,
             statuses: statuses(),
             plan: fragment(&plan),
         };
@@ -414,16 +493,13 @@ pub async fn project_page(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    render(
-        &state,
-        &ctx,
-        &id,
-        PlanState::default(),
-        None,
-        StatusCode::OK,
-    )
-    .await
+    let ps = PlanState {
+        window: window_request(&q),
+        ..Default::default()
+    };
+    render(&state, &ctx, &id, ps, None, StatusCode::OK).await
 }
 
 pub async fn update_project(
@@ -961,14 +1037,32 @@ pub async fn history(
             paging.limit = 50;
         }
         let page_ = svc.audit_for_project(&pid, &paging).await?;
-        let dir = Directory::load(&svc, true).await?;
+        let dir = Directory::load(&svc, false).await?;
         let mut labels: HashMap<String, String> = HashMap::new();
-        for o in dir.sites.iter().chain(&dir.units).chain(&dir.people) {
+        for o in dir.sites.iter().chain(&dir.units) {
             labels.insert(o.id.clone(), o.label.clone());
         }
-        // Task names: the current plan, and the names recorded in the events themselves.
-        for t in state.store.all_tasks(&pid).await? {
+        // The tasks and people this page's events name (never the whole plan): ids in the
+        // events' fields, looked up in two batched reads.
+        let mut ids: BTreeSet<String> = BTreeSet::new();
+        for e in &page_.items {
+            ids.insert(e.entity_id.clone());
+            for v in [&e.before, &e.after].into_iter().flatten() {
+                if let Some(m) = v.as_object() {
+                    for (k, x) in m {
+                        if let (true, Some(x)) = (k.ends_with("_id"), x.as_str()) {
+                            ids.insert(x.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        let ids: Vec<String> = ids.into_iter().collect();
+        for t in state.store.tasks_by_ids(&ids).await? {
             labels.insert(t.id.clone(), t.name.clone());
+        }
+        for p in state.store.people_by_ids(&ids).await? {
+            labels.insert(p.id.clone(), p.name.clone());
         }
         for e in &page_.items {
             if e.entity_type == "task" {
@@ -1010,54 +1104,6 @@ pub async fn history(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn task(id: &str, parent: Option<&str>, position: i64) -> Task {
-        Task {
-            id: id.into(),
-            version: 1,
-            project_id: "p".into(),
-            parent_id: parent.map(str::to_string),
-            position,
-            name: id.to_uppercase(),
-            duration_days: Some(1.0),
-            effort_hours: None,
-            milestone: false,
-            created_at: String::new(),
-            updated_at: String::new(),
-        }
-    }
-
-    #[test]
-    fn wbs_numbers_follow_the_tree() {
-        // As the store returns them: ordered by position, then id.
-        let tasks = vec![
-            task("a", None, 0),
-            task("a1", Some("a"), 0),
-            task("b", None, 1),
-            task("a2", Some("a"), 1),
-            task("a2x", Some("a2"), 0),
-        ];
-        let rows = wbs_rows(&tasks);
-        let got: Vec<(&str, &str, usize, bool)> = rows
-            .iter()
-            .map(|r| (r.id.as_str(), r.wbs.as_str(), r.depth, r.summary))
-            .collect();
-        assert_eq!(
-            got,
-            vec![
-                ("a", "1", 0, true),
-                ("a1", "1.1", 1, false),
-                ("a2", "1.2", 1, true),
-                ("a2x", "1.2.1", 2, false),
-                ("b", "2", 0, false),
-            ]
-        );
-        assert!(!rows[0].can_indent && !rows[0].can_outdent);
-        assert!(rows[2].can_indent && rows[2].can_outdent);
-        assert!(rows[4].can_indent);
-        assert_eq!(rows[0].length, "");
-        assert_eq!(rows[1].length, "1 d");
-    }
 
     #[test]
     fn history_shows_only_changed_fields() {

@@ -70,6 +70,7 @@ struct UserPage {
     is_self: bool,
     grants: Vec<GrantView>,
     people: Vec<Opt>,
+    people_total: i64,
     f: FormState,
     g: FormState,
     roles: Vec<(&'static str, &'static str)>,
@@ -226,20 +227,23 @@ async fn render_user(
             return Err(ApiError::forbidden("only administrators manage users"));
         }
         let u = svc.get_user(id).await?;
-        let mut people: Vec<Opt> = svc
-            .list_people(None, None, &ALL)
-            .await?
-            .items
+        let (found, people_total) = svc
+            .people_for_picker("", super::portfolio::PICKER_PEOPLE)
+            .await?;
+        let mut people: Vec<Opt> = found
             .into_iter()
-            .map(|p| Opt {
-                id: p.id,
-                label: match p.email {
-                    Some(e) => format!("{} <{e}>", p.name),
-                    None => p.name,
-                },
-            })
+            .map(super::portfolio::person_opt)
             .collect();
-        people.sort_by(|a, b| a.label.cmp(&b.label));
+        let chosen = f
+            .as_ref()
+            .map(|f| f.v("person_id").to_string())
+            .or_else(|| u.person_id.clone())
+            .unwrap_or_default();
+        if !chosen.is_empty() && !people.iter().any(|p| p.id == chosen) {
+            if let Ok(p) = svc.get_person(&chosen).await {
+                people.insert(0, super::portfolio::person_opt(p));
+            }
+        }
         Ok(page(
             status,
             &UserPage {
@@ -252,6 +256,7 @@ async fn render_user(
                 is_self: u.id == ctx.caller.user.id,
                 grants: grant_views(&u.grants),
                 people,
+                people_total,
                 f: f.unwrap_or_else(|| user_values(&u)),
                 g: g.unwrap_or_else(|| FormState::with(&[("scope", "global".into())])),
                 roles: roles(),

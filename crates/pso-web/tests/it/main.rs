@@ -13,6 +13,7 @@ mod browser;
 mod browser_import;
 mod grants;
 mod interchange;
+mod large_plans;
 mod schedule;
 mod security;
 mod wbs;

@@ -51,7 +51,7 @@ pub async fn user_add(db: DbOpts, a: UserAdd) -> anyhow::Result<()> {
         person_id: None,
         grants: vec![Grant { role, scope }],
         disabled: false,
-        password,
+        password: password.map(Into::into),
     };
     let store = db.open().await?;
     let app = App::new(store).await?;

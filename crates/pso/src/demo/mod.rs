@@ -226,7 +226,7 @@ async fn create_login(
         person_id: Some(person.id.clone()),
         grants: vec![Grant { role, scope }],
         disabled: false,
-        password: Some(l.password.to_string()),
+        password: Some(l.password.into()),
     };
     // The same operation as an administrator's: grant codes resolved to ids, password hashed.
     let app = pso_app::App::new(store.clone())

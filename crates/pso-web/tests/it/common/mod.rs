@@ -234,7 +234,7 @@ pub async fn create_user(
         "grants": grants.iter().map(|(r, s)| json!({"role": r, "scope": s})).collect::<Vec<_>>(),
     }))
     .expect("user input");
-    input.password = password.map(str::to_string);
+    input.password = password.map(Into::into);
     let app = pso_app::App::new(store.clone()).await.expect("app");
     let system = pso_app::Caller::system("test");
     pso_app::Svc::new(&app, &system)
