@@ -14,6 +14,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use pso_domain::access::ProjectAction;
 use pso_domain::model::{Entity, ProjectStatus};
 use pso_store::{Page, ProjectFilter};
 use serde::Serialize;
@@ -230,8 +231,11 @@ macro_rules! child_handlers {
             Path(id): Path<String>,
             ApiJson(b): ApiJson,
         ) -> ApiResult<Response> {
+            let svc = Svc::new(&s, &c);
+            // Outside the caller's scope the project does not exist: 404 before any 422.
+            svc.project(&id, ProjectAction::Edit).await?;
             Ok(created(
-                &Svc::new(&s, &c).$svc_create(&id, parse_input(b)?).await?,
+                &svc.$svc_create(&id, parse_input(b)?).await?,
                 $base,
             ))
         }
@@ -424,10 +428,10 @@ async fn create_assignment(
     Path(id): Path<String>,
     ApiJson(b): ApiJson,
 ) -> ApiResult<Response> {
+    let svc = Svc::new(&s, &c);
+    svc.task(&id, ProjectAction::Edit).await?;
     Ok(created(
-        &Svc::new(&s, &c)
-            .create_assignment(&id, parse_input(b)?)
-            .await?,
+        &svc.create_assignment(&id, parse_input(b)?).await?,
         "/api/v1/assignments",
     ))
 }
@@ -441,10 +445,11 @@ async fn move_task(
     h: HeaderMap,
     ApiJson(b): ApiJson,
 ) -> ApiResult<Response> {
+    let svc = Svc::new(&s, &c);
+    // Outside the caller's scope the task does not exist: 404 before any 422.
+    svc.task(&id, ProjectAction::Edit).await?;
     let mv: pso_domain::plan::WbsMove = parse_input(b)?;
-    Ok(one(&Svc::new(&s, &c)
-        .move_task(&id, if_match(&h), &mv)
-        .await?))
+    Ok(one(&svc.move_task(&id, if_match(&h), &mv).await?))
 }
 
 async fn audit_events(

@@ -339,14 +339,15 @@ async fn download_page(State(s): State<AppState>, ctx: Ctx, Path(id): Path<Strin
 }
 
 /// Page routes of interchange.
-pub fn page_router(upload_limit: usize) -> Router<AppState> {
-    Router::new()
+pub fn page_table(upload_limit: usize) -> crate::pages::PageTable {
+    crate::pages::PageTable::default()
         .route(
             "/import",
+            &["get", "post"],
             get(import_page)
                 .post(import_post)
                 .layer(DefaultBodyLimit::max(upload_limit)),
         )
-        .route("/projects/{id}/import-report", get(report_page))
-        .route("/projects/{id}/export.xml", get(download_page))
+        .route("/projects/{id}/import-report", &["get"], get(report_page))
+        .route("/projects/{id}/export.xml", &["get"], get(download_page))
 }

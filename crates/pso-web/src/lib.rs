@@ -84,6 +84,13 @@ async fn healthz(axum::extract::State(s): axum::extract::State<AppState>) -> imp
     }
 }
 
+/// Every page route (behind sign-in): the router is built from this table.
+pub fn page_table(upload_limit: usize) -> pages::PageTable {
+    pages::table()
+        .merge(schedule::page_table())
+        .merge(interchange::page_table(upload_limit))
+}
+
 /// The whole application: API, pages, assets, with authentication and security headers.
 pub fn app(state: AppState) -> Router {
     let upload_limit = state.limits.max_upload_bytes;
@@ -91,9 +98,7 @@ pub fn app(state: AppState) -> Router {
         .merge(schedule::api_router())
         .merge(interchange::api_router(upload_limit))
         .merge(api::router())
-        .merge(pages::router())
-        .merge(schedule::page_router())
-        .merge(interchange::page_router(upload_limit))
+        .merge(page_table(upload_limit).into_router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,

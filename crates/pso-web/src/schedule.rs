@@ -87,8 +87,10 @@ async fn api_create_baseline(
     Path(id): Path<String>,
     ApiJson(body): ApiJson,
 ) -> ApiResult<Response> {
+    let svc = Svc::new(&s, &c);
+    svc.project(&id, ProjectAction::Edit).await?;
     let input: BaselineInput = crate::service::parse_input(body)?;
-    let b = Svc::new(&s, &c).create_baseline(&id, &input.name).await?;
+    let b = svc.create_baseline(&id, &input.name).await?;
     Ok((StatusCode::CREATED, Json(b)).into_response())
 }
 
@@ -586,11 +588,11 @@ async fn page_level_portfolio(State(s): State<AppState>, ctx: Ctx) -> Response {
 }
 
 /// Page routes of scheduling.
-pub fn page_router() -> Router<AppState> {
-    Router::new()
-        .route("/projects/{id}/gantt", get(gantt_page))
-        .route("/projects/{id}/schedule", post(page_schedule))
-        .route("/projects/{id}/baselines", post(page_baseline))
-        .route("/resources/load", get(load_page))
-        .route("/resources/level", post(page_level_portfolio))
+pub fn page_table() -> crate::pages::PageTable {
+    crate::pages::PageTable::default()
+        .route("/projects/{id}/gantt", &["get"], get(gantt_page))
+        .route("/projects/{id}/schedule", &["post"], post(page_schedule))
+        .route("/projects/{id}/baselines", &["post"], post(page_baseline))
+        .route("/resources/load", &["get"], get(load_page))
+        .route("/resources/level", &["post"], post(page_level_portfolio))
 }

@@ -35,64 +35,160 @@ pub fn public_router() -> Router<AppState> {
         .route("/assets/{name}", get(assets::asset))
 }
 
+/// The page routes as a table: the router is built from it, and the route × role matrix test
+/// lists it, so a page added here is checked against every role without anyone remembering to.
+pub struct PageTable {
+    entries: Vec<(&'static str, Vec<&'static str>)>,
+    router: Router<AppState>,
+}
+
+impl Default for PageTable {
+    fn default() -> Self {
+        PageTable {
+            entries: Vec::new(),
+            router: Router::new(),
+        }
+    }
+}
+
+impl PageTable {
+    /// Adds a route; `methods` are those `handler` answers (lower case).
+    pub fn route(
+        mut self,
+        path: &'static str,
+        methods: &[&'static str],
+        handler: axum::routing::MethodRouter<AppState>,
+    ) -> Self {
+        self.entries.push((path, methods.to_vec()));
+        self.router = self.router.route(path, handler);
+        self
+    }
+
+    pub fn merge(mut self, other: PageTable) -> Self {
+        self.entries.extend(other.entries);
+        self.router = self.router.merge(other.router);
+        self
+    }
+
+    /// (path, methods) of every page route.
+    pub fn entries(&self) -> &[(&'static str, Vec<&'static str>)] {
+        &self.entries
+    }
+
+    pub fn into_router(self) -> Router<AppState> {
+        self.router.fallback(not_found)
+    }
+}
+
 /// Pages for signed-in users (behind the authentication middleware).
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(portfolio::portfolio))
-        .route("/logout", post(login::logout))
+pub fn table() -> PageTable {
+    PageTable::default()
+        .route("/", &["get"], get(portfolio::portfolio))
+        .route("/logout", &["post"], post(login::logout))
         .route(
             "/projects",
+            &["get", "post"],
             get(portfolio::portfolio).post(portfolio::create_project),
         )
         .route(
             "/projects/{id}",
+            &["get", "post"],
             get(project::project_page).post(project::update_project),
         )
-        .route("/projects/{id}/delete", post(project::delete_project))
-        .route("/projects/{id}/history", get(project::history))
-        .route("/projects/{id}/tasks", post(project::add_task))
-        .route("/projects/{id}/dependencies", post(project::add_dependency))
-        .route("/tasks/{id}/edit", post(project::edit_task))
-        .route("/tasks/{id}/indent", post(project::indent_task))
-        .route("/tasks/{id}/outdent", post(project::outdent_task))
-        .route("/tasks/{id}/delete", post(project::delete_task))
-        .route("/tasks/{id}/up", post(project::move_up))
-        .route("/tasks/{id}/down", post(project::move_down))
+        .route(
+            "/projects/{id}/delete",
+            &["post"],
+            post(project::delete_project),
+        )
+        .route("/projects/{id}/history", &["get"], get(project::history))
+        .route("/projects/{id}/tasks", &["post"], post(project::add_task))
+        .route(
+            "/projects/{id}/dependencies",
+            &["post"],
+            post(project::add_dependency),
+        )
+        .route("/tasks/{id}/edit", &["post"], post(project::edit_task))
+        .route("/tasks/{id}/indent", &["post"], post(project::indent_task))
+        .route(
+            "/tasks/{id}/outdent",
+            &["post"],
+            post(project::outdent_task),
+        )
+        .route("/tasks/{id}/delete", &["post"], post(project::delete_task))
+        .route("/tasks/{id}/up", &["post"], post(project::move_up))
+        .route("/tasks/{id}/down", &["post"], post(project::move_down))
         .route(
             "/dependencies/{id}/delete",
+            &["post"],
             post(project::delete_dependency),
         )
-        .route("/people", get(org::people).post(org::create_person))
-        .route("/people/options", get(org::people_options))
+        .route(
+            "/people",
+            &["get", "post"],
+            get(org::people).post(org::create_person),
+        )
+        .route("/people/options", &["get"], get(org::people_options))
         .route(
             "/people/{id}",
+            &["get", "post"],
             get(org::person_page).post(org::update_person),
         )
-        .route("/people/{id}/delete", post(org::delete_person))
-        .route("/admin/sites", get(org::sites).post(org::create_site))
+        .route("/people/{id}/delete", &["post"], post(org::delete_person))
+        .route(
+            "/admin/sites",
+            &["get", "post"],
+            get(org::sites).post(org::create_site),
+        )
         .route(
             "/admin/sites/{id}",
+            &["get", "post"],
             get(org::site_page).post(org::update_site),
         )
-        .route("/admin/sites/{id}/delete", post(org::delete_site))
+        .route(
+            "/admin/sites/{id}/delete",
+            &["post"],
+            post(org::delete_site),
+        )
         .route(
             "/admin/business-units",
+            &["get", "post"],
             get(org::units).post(org::create_unit),
         )
         .route(
             "/admin/business-units/{id}",
+            &["get", "post"],
             get(org::unit_page).post(org::update_unit),
         )
-        .route("/admin/business-units/{id}/delete", post(org::delete_unit))
-        .route("/admin/users", get(users::users).post(users::create_user))
+        .route(
+            "/admin/business-units/{id}/delete",
+            &["post"],
+            post(org::delete_unit),
+        )
+        .route(
+            "/admin/users",
+            &["get", "post"],
+            get(users::users).post(users::create_user),
+        )
         .route(
             "/admin/users/{id}",
+            &["get", "post"],
             get(users::user_page).post(users::update_user),
         )
-        .route("/admin/users/{id}/grants", post(users::add_grant))
-        .route("/admin/users/{id}/grants/remove", post(users::remove_grant))
-        .route("/admin/users/{id}/disable", post(users::toggle_disabled))
-        .fallback(not_found)
+        .route(
+            "/admin/users/{id}/grants",
+            &["post"],
+            post(users::add_grant),
+        )
+        .route(
+            "/admin/users/{id}/grants/remove",
+            &["post"],
+            post(users::remove_grant),
+        )
+        .route(
+            "/admin/users/{id}/disable",
+            &["post"],
+            post(users::toggle_disabled),
+        )
 }
 
 /// Any other address: the "not found" page.

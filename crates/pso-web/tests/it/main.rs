@@ -14,6 +14,7 @@ mod browser_import;
 mod grants;
 mod interchange;
 mod large_plans;
+mod matrix;
 mod schedule;
 mod security;
 mod wbs;
