@@ -5,11 +5,13 @@
 //! - [`error`]: per-field validation errors, the shape every API error body uses;
 //! - [`model`]: the stored entities and the inputs that create or change them;
 //! - [`access`]: roles, scopes and the one place where "may this caller do that?" is decided;
+//! - [`jobs`]: background jobs, schedules and the mail outbox as shown, and who sees them;
 //! - [`plan`]: rules over the project network (dependency cycles);
 //! - [`schedule`]: a stored plan in and out of the `pso-schedule` engine, resource load.
 
 pub mod access;
 pub mod error;
+pub mod jobs;
 pub mod model;
 pub mod plan;
 pub mod schedule;

@@ -12,6 +12,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod interchange;
+pub mod jobs;
 pub mod pages;
 pub mod schedule;
 pub mod service;
@@ -89,10 +90,12 @@ pub fn app(state: AppState) -> Router {
     let protected = Router::new()
         .merge(schedule::api_router())
         .merge(interchange::api_router())
+        .merge(jobs::api_router())
         .merge(api::router())
         .merge(pages::router())
         .merge(schedule::page_router())
         .merge(interchange::page_router())
+        .merge(jobs::page_router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,
@@ -125,16 +128,20 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves the application on `listener` until `shutdown` completes.
+/// Serves the application on `listener` until `shutdown` completes, with the background job
+/// workers of `state.app.jobs` (stopped, after their grace period, when the server stops).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
+    let workers = pso_app::jobs::WorkerPool::start(&state.app).await;
+    let served = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    workers.shutdown().await;
+    served
 }

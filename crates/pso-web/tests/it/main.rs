@@ -13,5 +13,6 @@ mod browser;
 mod browser_import;
 mod grants;
 mod interchange;
+mod jobs;
 mod schedule;
 mod wbs;
