@@ -271,6 +271,11 @@ async fn killed_mid_import(db: Option<String>) {
     let _ = server.child.wait();
     let projects = count(&url, "SELECT COUNT(*) FROM projects WHERE code = 'BIG'").await;
     let tasks = count(&url, "SELECT COUNT(*) FROM tasks").await;
+    eprintln!(
+        "killed with the job running (stuck in the database: {stuck}, tasks then: {half}); \
+         after the restart: {} after {} attempts, {projects} project(s), {tasks} tasks",
+        end["state"], end["attempts"]
+    );
     match end["state"].as_str() {
         Some("done") => {
             assert_eq!(projects, 1, "{end}");
