@@ -1466,13 +1466,29 @@ impl crate::Svc<'_> {
         Ok(())
     }
 
-    /// Imports an MSPDI file as a new project, after checking the caller may create it.
-    pub async fn import_mspdi(
-        &self,
-        bytes: Vec<u8>,
-        opts: &ImportOptions,
-        progress: &(dyn Fn(Stage, usize, usize) + Sync),
-    ) -> AppResult<(Project, ImportReport)> {
+    /// What an import asks checked before any work: the site and unit exist, the caller may
+    /// create a project there (and people, when asked to), the file is there and within the
+    /// size limit. Used when an import is submitted and again when it runs.
+    pub async fn precheck_import(&self, size: usize, opts: &ImportOptions) -> AppResult<()> {
+        if self.store().get_site(&opts.site_id).await?.is_none() {
+            return Err(AppError::field(
+                "site_id",
+                "unknown_reference",
+                format!("site '{}' does not exist", opts.site_id),
+            ));
+        }
+        if self
+            .store()
+            .get_business_unit(&opts.business_unit_id)
+            .await?
+            .is_none()
+        {
+            return Err(AppError::field(
+                "business_unit_id",
+                "unknown_reference",
+                format!("business unit '{}' does not exist", opts.business_unit_id),
+            ));
+        }
         self.check_import_scope(&opts.site_id, &opts.business_unit_id)
             .await?;
         // People an import creates pass the same rule as their own route.
@@ -1487,13 +1503,27 @@ impl crate::Svc<'_> {
                  the site's PSO",
             ));
         }
-        if bytes.is_empty() {
+        if size == 0 {
             return Err(AppError::field(
                 "file",
                 "required",
                 "send the MS Project XML file",
             ));
         }
+        if size > self.app.limits.max_upload_bytes {
+            return Err(too_large(size, self.app.limits.max_upload_bytes));
+        }
+        Ok(())
+    }
+
+    /// Imports an MSPDI file as a new project, after checking the caller may create it.
+    pub async fn import_mspdi(
+        &self,
+        bytes: Vec<u8>,
+        opts: &ImportOptions,
+        progress: &(dyn Fn(Stage, usize, usize) + Sync),
+    ) -> AppResult<(Project, ImportReport)> {
+        self.precheck_import(bytes.len(), opts).await?;
         import_bytes(
             &self.app.store,
             &self.caller.actor(),

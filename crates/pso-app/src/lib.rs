@@ -10,15 +10,23 @@
 //! - [`auth`]: passwords, tokens, sign-in with throttling, the [`Caller`];
 //! - [`service`]: the organisation and the plan ([`Svc`]);
 //! - [`schedule`]: scheduling stored plans, baselines, resource load;
-//! - [`interchange`]: MS Project import and export.
+//! - [`interchange`]: MS Project import and export;
+//! - [`jobs`]: background jobs (submission, workers with leases, recurring runs);
+//! - [`recurrence`]: when a recurring job runs, in its site's time zone;
+//! - [`mail`]: outgoing e-mail through an outbox, sent by a job;
+//! - [`config`]: the server's settings (defaults < file < environment < flags).
 //!
 //! CPU-heavy work (password hashing, parsing uploads, scheduling) runs through [`blocking`],
 //! off the async worker threads.
 
 pub mod auth;
+pub mod config;
 pub mod error;
 pub mod interchange;
+pub mod jobs;
+pub mod mail;
 pub mod plan_view;
+pub mod recurrence;
 pub mod schedule;
 pub mod service;
 pub mod tokens;
@@ -57,6 +65,12 @@ pub struct App {
     /// A password hash to verify against when the account does not exist (constant timing).
     pub dummy_hash: Arc<String>,
     pub limits: Arc<Limits>,
+    /// How this process runs background jobs.
+    pub jobs: Arc<jobs::JobSettings>,
+    /// The mail server and retry rules of the outbox.
+    pub mail: Arc<mail::MailConfig>,
+    /// Wakes an idle job worker of this process (a job was just submitted).
+    pub wake: Arc<tokio::sync::Notify>,
 }
 
 impl App {
@@ -72,7 +86,22 @@ impl App {
             store,
             dummy_hash: Arc::new(dummy),
             limits: Arc::new(limits),
+            jobs: Arc::new(jobs::JobSettings::default()),
+            mail: Arc::new(mail::MailConfig::default()),
+            wake: Arc::new(tokio::sync::Notify::new()),
         })
+    }
+
+    /// The same application with these job settings.
+    pub fn with_jobs(mut self, jobs: jobs::JobSettings) -> Self {
+        self.jobs = Arc::new(jobs);
+        self
+    }
+
+    /// The same application with these mail settings.
+    pub fn with_mail(mut self, mail: mail::MailConfig) -> Self {
+        self.mail = Arc::new(mail);
+        self
     }
 }
 

@@ -7,6 +7,7 @@
 //! - [`money`]: amounts with their currency, decimal (never a float);
 //! - [`model`]: the stored entities and the inputs that create or change them;
 //! - [`access`]: roles, scopes and the one place where "may this caller do that?" is decided;
+//! - [`jobs`]: background jobs, schedules and the mail outbox as shown, and who sees them;
 //! - [`plan`]: rules over the project network (dependency cycles);
 //! - [`schedule`]: a stored plan in and out of the `pso-schedule` engine, resource load;
 //! - [`signin`]: when a sign-in attempt may go ahead (back-off, not lock-out).
@@ -14,6 +15,7 @@
 pub mod access;
 pub mod error;
 pub mod ids;
+pub mod jobs;
 pub mod model;
 pub mod money;
 pub mod plan;

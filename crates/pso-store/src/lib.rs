@@ -14,7 +14,9 @@
 
 mod auth;
 pub mod interchange;
+pub mod jobs;
 mod org;
+pub mod outbox;
 mod plan;
 mod schedule;
 

@@ -639,7 +639,8 @@ pub const ROUTES: &[(&str, &[&str], &str, &str)] = &[
         "/api/v1/portfolio/schedule",
         &["post"],
         "schedule",
-        "Schedule and level together every open project the caller may edit (shared people)",
+        "Schedule and level together every open project the caller may edit (shared people): \
+         202 with the job (Location: /api/v1/jobs/{id}); the finished job's result lists the runs",
     ),
     (
         "/api/v1/projects/{id}/baselines",
@@ -664,7 +665,8 @@ pub const ROUTES: &[(&str, &[&str], &str, &str)] = &[
         &["post"],
         "interchange",
         "Import an MS Project XML document (the request body, application/xml) as a new project \
-         (query: site_id, business_unit_id, code, create_people); 201 with the import report",
+         (query: site_id, business_unit_id, code, create_people, file_name): 202 with the job \
+         (Location: /api/v1/jobs/{id}); the finished job's result is {project_id, code, report}",
     ),
     (
         "/api/v1/projects/{id}/mspdi",
@@ -677,6 +679,39 @@ pub const ROUTES: &[(&str, &[&str], &str, &str)] = &[
         &["get"],
         "interchange",
         "What an MS Project import could not carry into PSO, and why",
+    ),
+    (
+        "/api/v1/jobs",
+        &["get"],
+        "jobs",
+        "The caller's background jobs, newest first (all=true: everyone's, administrators only)",
+    ),
+    (
+        "/api/v1/jobs/{id}",
+        &["get"],
+        "jobs",
+        "One job: kind, state (queued, running, done, failed, cancelled), progress {done, total, \
+         message}, result, error; its owner and administrators only",
+    ),
+    (
+        "/api/v1/jobs/{id}/cancel",
+        &["post"],
+        "jobs",
+        "Cancel a job: a queued one at once, a running one at its next check (cancel_requested); \
+         409 when it has ended",
+    ),
+    (
+        "/api/v1/schedules",
+        &["get"],
+        "jobs",
+        "Recurring jobs with their spec, time zone and next run (administrators)",
+    ),
+    (
+        "/api/v1/outbox",
+        &["get"],
+        "jobs",
+        "Outgoing e-mail with state (queued, sent, failed), attempts and last error; filter: \
+         state (administrators)",
     ),
 ];
 
@@ -914,7 +949,14 @@ pub fn openapi_document() -> Value {
                     params.push(json!({"name": f, "in": "query", "schema": {"type": "string"}}));
                 }
             }
+            let submits_job =
+                path.ends_with("/imports/mspdi") || path.ends_with("/portfolio/schedule");
             let (code, desc) = match *m {
+                "post" if submits_job => (
+                    "202",
+                    "Accepted: the job (Location: /api/v1/jobs/{id}); poll it until it ends",
+                ),
+                "post" if path.ends_with("/cancel") => ("200", "The job"),
                 "post" => ("201", "Created (with ETag and Location)"),
                 "delete" => ("204", "Deleted"),
                 _ => ("200", "OK"),

@@ -52,6 +52,7 @@ fn options(q: &HashMap<String, String>, file_name: String) -> ApiResult<ImportOp
     })
 }
 
+/// Submits the import as a job: `202 Accepted` with the job (its result will name the project).
 async fn api_import(
     State(s): State<AppState>,
     c: Caller,
@@ -61,15 +62,8 @@ async fn api_import(
     let body = body.map_err(|r| body_rejection(r, s.limits.max_upload_bytes))?;
     let file_name = opt(&q, "file_name").unwrap_or_else(|| "import.xml".into());
     let opts = options(&q, file_name)?;
-    let (project, report) = Svc::new(&s, &c)
-        .import_mspdi(body.to_vec(), &opts, &|_, _, _| {})
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, format!("/api/v1/projects/{}", project.id))],
-        Json(serde_json::json!({ "project": project, "report": report })),
-    )
-        .into_response())
+    let job = Svc::new(&s, &c).submit_import(body.to_vec(), &opts).await?;
+    Ok(crate::jobs::accepted(&job))
 }
 
 async fn api_report(
@@ -259,13 +253,13 @@ async fn import_post(State(s): State<AppState>, ctx: Ctx, mut mp: Multipart) -> 
             .unwrap_or_else(|| "import.xml".into());
         let opts = options(&fields, fname)?;
         Ok(Svc::new(&s, &ctx.caller)
-            .import_mspdi(bytes, &opts, &|_, _, _| {})
+            .submit_import(bytes, &opts)
             .await?)
     }
     .await;
     match result {
-        Ok((p, _)) => {
-            let to = format!("/projects/{}/import-report?imported=1", p.id);
+        Ok(job) => {
+            let to = format!("/jobs/{}", job.id);
             if ctx.htmx {
                 (
                     StatusCode::OK,

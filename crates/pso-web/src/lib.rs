@@ -12,6 +12,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod interchange;
+pub mod jobs;
 pub mod pages;
 pub mod schedule;
 pub mod service;
@@ -89,6 +90,7 @@ pub fn page_table(upload_limit: usize) -> pages::PageTable {
     pages::table()
         .merge(schedule::page_table())
         .merge(interchange::page_table(upload_limit))
+        .merge(jobs::page_table())
 }
 
 /// The whole application: API, pages, assets, with authentication and security headers.
@@ -97,6 +99,7 @@ pub fn app(state: AppState) -> Router {
     let protected = Router::new()
         .merge(schedule::api_router())
         .merge(interchange::api_router(upload_limit))
+        .merge(jobs::api_router())
         .merge(api::router())
         .merge(page_table(upload_limit).into_router())
         .layer(axum::middleware::from_fn_with_state(
@@ -131,16 +134,20 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves the application on `listener` until `shutdown` completes.
+/// Serves the application on `listener` until `shutdown` completes, with the background job
+/// workers of `state.app.jobs` (stopped, after their grace period, when the server stops).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
+    let workers = pso_app::jobs::WorkerPool::start(&state.app).await;
+    let served = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    workers.shutdown().await;
+    served
 }

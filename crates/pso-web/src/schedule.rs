@@ -18,7 +18,7 @@ use pso_domain::model::Project;
 use pso_domain::schedule::{self as sched, LoadCell, TaskChange, TaskSchedule};
 use pso_report::{Gantt, GanttLink, GanttRow, Zoom};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 
 pub use pso_app::schedule::{LoadView, ProjectRun};
@@ -53,17 +53,10 @@ async fn api_get_schedule(
     Ok(Json(Svc::new(&s, &c).stored_schedule(&id, &p).await?).into_response())
 }
 
+/// Submits scheduling and leveling of the portfolio as a job (`202 Accepted`).
 async fn api_schedule_portfolio(State(s): State<AppState>, c: Caller) -> ApiResult<Response> {
-    let done = Svc::new(&s, &c).schedule_portfolio().await?;
-    let items: Vec<Value> = done
-        .runs
-        .iter()
-        .map(|r| json!({"project_id": r.project_id, "run": r.run, "changed": r.changes.len()}))
-        .collect();
-    Ok(
-        Json(json!({ "items": items, "left_out": done.left_out, "next_cursor": null }))
-            .into_response(),
-    )
+    let job = Svc::new(&s, &c).submit_portfolio_schedule().await?;
+    Ok(crate::jobs::accepted(&job))
 }
 
 #[derive(Deserialize)]
@@ -580,9 +573,14 @@ async fn load_page(
 }
 
 async fn page_level_portfolio(State(s): State<AppState>, ctx: Ctx) -> Response {
+    // A job: the page that follows it links back to the load when it is done.
     let svc = Svc::new(&s, &ctx.caller);
-    match svc.schedule_portfolio().await.map_err(ApiError::from) {
-        Ok(_) => see_other("/resources/load"),
+    match svc
+        .submit_portfolio_schedule()
+        .await
+        .map_err(ApiError::from)
+    {
+        Ok(job) => see_other(&format!("/jobs/{}", job.id)),
         Err(e) => ctx.error(e),
     }
 }

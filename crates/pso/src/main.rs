@@ -3,7 +3,7 @@
 mod cmd;
 mod demo;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use cmd::server::{DbOpts, ServeOpts};
 use std::path::PathBuf;
 
@@ -26,6 +26,9 @@ enum Command {
     Demo(ServeOpts),
     /// Apply database migrations and exit.
     Migrate(DbOpts),
+    /// Check the configuration (pso.toml, PSO_* variables, flags).
+    #[command(subcommand)]
+    Config(cmd::config::ConfigCmd),
     /// Manage users.
     #[command(subcommand)]
     User(UserCmd),
@@ -88,7 +91,13 @@ fn init_tracing() {
 }
 
 fn main() -> std::process::ExitCode {
-    match run(Cli::parse()) {
+    // Parsed through the matches, so the configuration can tell a flag from its variable.
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    match run(cli, &matches) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -97,21 +106,26 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+fn run(cli: Cli, m: &clap::ArgMatches) -> anyhow::Result<()> {
     match cli.command {
         Command::Schedule(c) => cmd::schedule::run(c),
         Command::Convert { input, output } => cmd::mspdi::convert(&input, &output),
         Command::Serve(o) => {
             init_tracing();
-            runtime()?.block_on(cmd::server::serve(o))
+            runtime()?.block_on(cmd::server::serve(o, m.subcommand_matches("serve")))
         }
         Command::Demo(o) => {
             init_tracing();
-            runtime()?.block_on(cmd::server::demo(o))
+            runtime()?.block_on(cmd::server::demo(o, m.subcommand_matches("demo")))
         }
         Command::Import(c) => runtime()?.block_on(cmd::interchange::import(c)),
         Command::Export(c) => runtime()?.block_on(cmd::interchange::export(c)),
         Command::Migrate(db) => runtime()?.block_on(cmd::server::migrate(db)),
+        Command::Config(c) => cmd::config::run(
+            c,
+            m.subcommand_matches("config")
+                .and_then(|c| c.subcommand_matches("check")),
+        ),
         Command::User(UserCmd::Add { db, user }) => {
             runtime()?.block_on(cmd::users::user_add(db, user))
         }

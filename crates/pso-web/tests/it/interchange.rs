@@ -31,6 +31,38 @@ async fn import(app: &TestApp, query: &str, body: Vec<u8>) -> crate::common::Res
     import_as(app, &app.admin_token, query, body).await
 }
 
+/// Submits an import, follows its job to the end and expects it done: `{project, report, job}`.
+async fn import_ok_as(app: &TestApp, token: &str, query: &str, body: Vec<u8>) -> Value {
+    let id = TestApp::accepted(import_as(app, token, query, body).await);
+    let job = app.wait_job_as(token, &id).await;
+    assert_eq!(job["state"], "done", "{job}");
+    assert_eq!(job["kind"], "mspdi_import");
+    let result = &job["result"];
+    let pid = result["project_id"].as_str().expect("project_id");
+    let project = app
+        .get_as(token, &format!("/api/v1/projects/{pid}"))
+        .await
+        .expect(200)
+        .json;
+    assert_eq!(result["code"], project["code"]);
+    json!({"project": project, "report": result["report"], "job": job})
+}
+
+async fn import_ok(app: &TestApp, query: &str, body: Vec<u8>) -> Value {
+    import_ok_as(app, &app.admin_token, query, body).await
+}
+
+/// Submits an import whose content is refused: the job fails with the problem (code, detail,
+/// errors), which is returned.
+async fn import_refused(app: &TestApp, query: &str, body: Vec<u8>) -> Value {
+    let id = TestApp::accepted(import(app, query, body).await);
+    let job = app.wait_job(&id).await;
+    assert_eq!(job["state"], "failed", "{job}");
+    assert_eq!(job["error"]["code"], "validation_failed", "{job}");
+    assert!(job["result"].is_null());
+    job["error"].clone()
+}
+
 async fn count(app: &TestApp, sql: &str) -> i64 {
     use sqlx::Row;
     sqlx::query(sql)
@@ -65,11 +97,11 @@ async fn imported_plan(app: TestApp) {
         "site_id={}&business_unit_id={}&code=GEN60&create_people=true&file_name=generated60.xml",
         org.paris, org.bu
     );
-    let r = import(&app, &q, data("generated60.xml")).await.expect(201);
-    let id = r.json["project"]["id"].as_str().expect("id").to_string();
-    assert_eq!(r.json["project"]["code"], "GEN60");
-    assert_eq!(r.json["project"]["name"], "Generated large project");
-    let report = &r.json["report"];
+    let r = import_ok(&app, &q, data("generated60.xml")).await;
+    let id = r["project"]["id"].as_str().expect("id").to_string();
+    assert_eq!(r["project"]["code"], "GEN60");
+    assert_eq!(r["project"]["name"], "Generated large project");
+    let report = &r["report"];
     let orig = mspdi::from_str(&String::from_utf8(data("generated60.xml")).unwrap()).unwrap();
     let n_tasks = orig
         .project
@@ -187,11 +219,9 @@ async fn round_trip_with_edits(app: TestApp) {
         "site_id={}&business_unit_id={}&code=SIMPLE",
         org.paris, org.bu
     );
-    let r = import(&app, &q, data("handwritten_pmdatatools_simple_project.xml"))
-        .await
-        .expect(201);
-    let id = r.json["project"]["id"].as_str().unwrap().to_string();
-    let report = &r.json["report"];
+    let r = import_ok(&app, &q, data("handwritten_pmdatatools_simple_project.xml")).await;
+    let id = r["project"]["id"].as_str().unwrap().to_string();
+    let report = &r["report"];
     // Progress, notes, costs and unmatched resources are reported.
     let text = report.to_string();
     for needle in [
@@ -202,7 +232,7 @@ async fn round_trip_with_edits(app: TestApp) {
     ] {
         assert!(text.contains(needle), "{needle}: {text}");
     }
-    assert_eq!(r.json["project"]["status"], "active");
+    assert_eq!(r["project"]["status"], "active");
     let orig = mspdi::from_str(
         &String::from_utf8(data("handwritten_pmdatatools_simple_project.xml")).unwrap(),
     )
@@ -309,11 +339,9 @@ async fn null_tasks_kept(app: TestApp) {
         "site_id={}&business_unit_id={}&code=NULLS",
         org.paris, org.bu
     );
-    let r = import(&app, &q, data("mpxj_mspdinulltasks.xml"))
-        .await
-        .expect(201);
-    let id = r.json["project"]["id"].as_str().unwrap().to_string();
-    assert!(r.json["report"].to_string().contains("blank task rows"));
+    let r = import_ok(&app, &q, data("mpxj_mspdinulltasks.xml")).await;
+    let id = r["project"]["id"].as_str().unwrap().to_string();
+    assert!(r["report"].to_string().contains("blank task rows"));
     let orig =
         mspdi::from_str(&String::from_utf8(data("mpxj_mspdinulltasks.xml")).unwrap()).unwrap();
     assert_eq!(export(&app, &id).await.project, orig.project);
@@ -337,30 +365,34 @@ async fn hostile_files_write_nothing(app: TestApp) {
 <!DOCTYPE Project [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
 <Project xmlns="http://schemas.microsoft.com/project"><Name>&xxe;</Name></Project>"#
         .to_vec();
-    let r = import(&app, &q, xxe)
-        .await
-        .problem(422, "validation_failed");
-    assert!(r.text.contains("refused"), "{}", r.text);
-    assert!(r.text.contains("line 2"), "{}", r.text);
+    // The file is read by the job: the job fails with the problem of the file.
+    let e = import_refused(&app, &q, xxe).await.to_string();
+    assert!(e.contains("refused"), "{e}");
+    assert!(e.contains("line 2"), "{e}");
     let laughs = br#"<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
 <Project><Name>&lol1;</Name></Project>"#
         .to_vec();
-    let r = import(&app, &q, laughs)
-        .await
-        .problem(422, "validation_failed");
-    assert!(r.text.contains("refused"), "{}", r.text);
+    let e = import_refused(&app, &q, laughs).await.to_string();
+    assert!(e.contains("refused"), "{e}");
     let mut truncated = data("generated60.xml");
     truncated.truncate(truncated.len() / 2);
-    let r = import(&app, &q, truncated)
+    let e = import_refused(&app, &q, truncated).await.to_string();
+    assert!(e.contains("line "), "{e}");
+    assert!(e.contains("column"), "{e}");
+    let e = import_refused(&app, &q, b"<Plan/>".to_vec())
         .await
-        .problem(422, "validation_failed");
-    assert!(r.text.contains("line "), "{}", r.text);
-    assert!(r.text.contains("column"), "{}", r.text);
-    let r = import(&app, &q, b"<Plan/>".to_vec())
+        .to_string();
+    assert!(e.contains("not an MS Project XML file"), "{e}");
+    // An empty body is refused at once, like a bad code.
+    import(&app, &q, Vec::new()).await.invalid("file");
+    let bad_code = format!(
+        "site_id={}&business_unit_id={}&code=no%20way",
+        org.paris, org.bu
+    );
+    import(&app, &bad_code, data("generated60.xml"))
         .await
-        .problem(422, "validation_failed");
-    assert!(r.text.contains("not an MS Project XML file"), "{}", r.text);
+        .invalid("code");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM projects").await, 0);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM tasks").await, 0);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM project_sources").await, 0);
@@ -412,15 +444,23 @@ async fn permissions(app: TestApp) {
         "site_id={}&business_unit_id={}&code=P2",
         org.chicago, org.bu
     );
-    let r = import_as(
+    let r = import_ok_as(
         &app,
         &chicago_pso,
         &q,
         data("handwritten_pmdatatools_simple_project.xml"),
     )
-    .await
-    .expect(201);
-    let id = r.json["project"]["id"].as_str().unwrap().to_string();
+    .await;
+    let id = r["project"]["id"].as_str().unwrap().to_string();
+    // The job is its owner's: others do not see it.
+    let job_id = r["job"]["id"].as_str().unwrap().to_string();
+    let (_, other_pso) = app
+        .user_with("pso-chi2@test.example", &[("pso", "site:CHI")])
+        .await;
+    app.get_as(&other_pso, &format!("/api/v1/jobs/{job_id}"))
+        .await
+        .problem(404, "not_found");
+    app.get(&format!("/api/v1/jobs/{job_id}")).await.expect(200);
     // Someone who may not read the project sees nothing.
     let (_, paris_member) = app
         .user_with("member-par@test.example", &[("member", "site:PAR")])
@@ -498,8 +538,10 @@ async fn shared_corpus_round_trips() {
             org.paris, org.bu
         );
         let r = import(&app, &q, bytes.clone()).await;
-        assert_eq!(r.status.as_u16(), 201, "{}: {}", f.display(), r.text);
-        let id = r.json["project"]["id"].as_str().unwrap().to_string();
+        assert_eq!(r.status.as_u16(), 202, "{}: {}", f.display(), r.text);
+        let job = app.wait_job(r.json["id"].as_str().unwrap()).await;
+        assert_eq!(job["state"], "done", "{}: {job}", f.display());
+        let id = job["result"]["project_id"].as_str().unwrap().to_string();
         let orig = mspdi::read(&bytes[..]).unwrap();
         let out = export(&app, &id).await;
         assert!(

@@ -13,6 +13,7 @@ mod browser;
 mod browser_import;
 mod grants;
 mod interchange;
+mod jobs;
 mod large_plans;
 mod matrix;
 mod schedule;

@@ -305,11 +305,10 @@ async fn resource_load_and_portfolio_leveling(app: TestApp) {
     );
     assert!(!load.json["proposals"].as_array().unwrap().is_empty());
     // Leveling the portfolio together resolves it.
-    let r = app
-        .post("/api/v1/portfolio/schedule", json!({}))
-        .await
-        .expect(200);
-    assert_eq!(r.items().len(), 2);
+    let id = TestApp::accepted(app.post("/api/v1/portfolio/schedule", json!({})).await);
+    let job = app.wait_job(&id).await;
+    assert_eq!(job["state"], "done", "{job}");
+    assert_eq!(job["result"]["runs"].as_array().unwrap().len(), 2, "{job}");
     let after = app.get("/api/v1/resource-load").await.expect(200);
     assert_eq!(after.json["overloaded_cells"], 0, "{}", after.text);
 }

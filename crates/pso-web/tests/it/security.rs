@@ -281,6 +281,12 @@ async fn people(app: &TestApp) -> usize {
         .len()
 }
 
+/// The job an import was submitted as, followed to its end (the import answers 202).
+async fn import_job(app: &TestApp, r: Resp) -> Value {
+    let id = TestApp::accepted(r);
+    app.wait_job(&id).await
+}
+
 async fn project_count(app: &TestApp) -> usize {
     app.get("/api/v1/projects?limit=1000")
         .await
@@ -298,24 +304,21 @@ async fn import_follows_the_plan_rules(app: TestApp) {
         "site_id={}&business_unit_id={}&code=CYC-1",
         org.paris, org.bu
     );
-    let r = import_as(&app, &app.admin_token, &q, body)
-        .await
-        .invalid("file");
+    // The import runs as a job: the job fails with the rule, naming the tasks.
+    let job = import_job(&app, import_as(&app, &app.admin_token, &q, body).await).await;
+    assert_eq!(job["state"], "failed", "{job}");
+    assert_eq!(job["error"]["errors"][0]["field"], "file", "{job}");
     assert_eq!(
-        r.json["errors"][0]["code"], "dependency_cycle",
-        "{}",
-        r.text
+        job["error"]["errors"][0]["code"], "dependency_cycle",
+        "{job}"
     );
-    assert!(
-        r.text.contains("'A'") && r.text.contains("'B'"),
-        "{}",
-        r.text
-    );
+    let text = job.to_string();
+    assert!(text.contains("'A'") && text.contains("'B'"), "{text}");
     assert_eq!(project_count(&app).await, before, "nothing was written");
     // Without the cycle the same file imports.
     let body = mspdi(&[(1, "A"), (2, "B"), (3, "C")], &[(1, 2), (2, 3)]);
-    let r = import_as(&app, &app.admin_token, &q, body).await;
-    assert!(r.status.is_success(), "{}", r.text);
+    let job = import_job(&app, import_as(&app, &app.admin_token, &q, body).await).await;
+    assert_eq!(job["state"], "done", "{job}");
 }
 
 /// Finding 3: a project whose stored plan is broken (a cycle that got in before the fix) is
@@ -399,9 +402,9 @@ async fn import_creates_only_people_the_importer_may_create(app: TestApp) {
         "site_id={}&business_unit_id={}&code=IMP-1",
         org.paris, org.bu
     );
-    let r = import_as(&app, &pmo, &q, file).await;
-    assert!(r.status.is_success(), "{}", r.text);
-    crate::common::finished(&app, r).await;
+    let id = TestApp::accepted(import_as(&app, &pmo, &q, file).await);
+    let job = app.wait_job_as(&pmo, &id).await;
+    assert_eq!(job["state"], "done", "{job}");
     assert_eq!(people(&app).await, before);
 }
 
@@ -607,10 +610,9 @@ async fn limits_are_configurable_and_named(mut app: TestApp) {
     );
     let big = mspdi(&(1..=4).map(|i| (i, "T")).collect::<Vec<_>>(), &[]);
     assert!(big.len() < 2000);
-    let r = import_as(&app, &app.admin_token, &q, big)
-        .await
-        .invalid("file");
-    assert!(r.text.contains("max_tasks_per_project"), "{}", r.text);
+    let job = import_job(&app, import_as(&app, &app.admin_token, &q, big).await).await;
+    assert_eq!(job["state"], "failed", "{job}");
+    assert!(job.to_string().contains("max_tasks_per_project"), "{job}");
     let huge = mspdi(
         &(1..=60)
             .map(|i| (i, "A task with a long name"))

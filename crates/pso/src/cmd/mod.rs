@@ -1,5 +1,6 @@
 //! Subcommands of the `pso` binary; each file holds one family.
 
+pub mod config;
 pub mod interchange;
 pub mod mspdi;
 pub mod schedule;

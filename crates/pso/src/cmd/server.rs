@@ -5,51 +5,50 @@ use clap::Args;
 use pso_store::Store;
 use std::path::PathBuf;
 
-/// Where the data lives; shared by every command that opens the database.
+/// Where the data lives; shared by every command that opens the database. Each of these is
+/// also a key of the configuration (`pso_app::config`): a flag beats its variable, which beats
+/// the configuration file, which beats the default.
 #[derive(Debug, Clone, Args)]
 pub struct DbOpts {
-    /// Data directory (the SQLite database lives here unless --database-url is given).
-    #[arg(
-        long,
-        env = "PSO_DATA_DIR",
-        default_value = "./pso-data",
-        global = true
-    )]
-    pub data_dir: PathBuf,
+    /// Data directory: the SQLite database and pso.toml live here [default: ./pso-data].
+    #[arg(long, env = "PSO_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
     /// Database URL: `sqlite://FILE` or `postgres://USER@HOST/DB` (default: SQLite in the data dir).
     #[arg(long, env = "PSO_DATABASE_URL", global = true)]
     pub database_url: Option<String>,
+    /// Configuration file (TOML) [default: pso.toml in the data directory, when present].
+    #[arg(long, env = "PSO_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
 }
 
 impl DbOpts {
-    pub fn url(&self) -> anyhow::Result<String> {
-        if let Some(u) = &self.database_url {
-            return Ok(u.clone());
-        }
-        std::fs::create_dir_all(&self.data_dir).with_context(|| {
+    /// Connects to the configured database and applies migrations, with clear messages for the
+    /// usual failures.
+    pub async fn open(&self) -> anyhow::Result<Store> {
+        let settings = super::config::db_settings(self, None)?;
+        open_store(&settings).await
+    }
+}
+
+/// Opens the database of `settings` (creating the data directory for the default SQLite file).
+pub async fn open_store(settings: &pso_app::config::Settings) -> anyhow::Result<Store> {
+    let url = settings.database_url.expose();
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
             format!(
                 "cannot create the data directory {}",
-                self.data_dir.display()
+                settings.data_dir.display()
             )
         })?;
-        Ok(format!(
-            "sqlite://{}?mode=rwc",
-            self.data_dir.join("pso.db").display()
-        ))
     }
-
-    /// Connects and applies migrations, with clear messages for the usual failures.
-    pub async fn open(&self) -> anyhow::Result<Store> {
-        let url = self.url()?;
-        let store = Store::connect(&url)
-            .await
-            .with_context(|| format!("cannot open the database {}", pso_store::redact(&url)))?;
-        store
-            .migrate()
-            .await
-            .context("cannot bring the database schema up to date")?;
-        Ok(store)
-    }
+    let store = Store::connect(url)
+        .await
+        .with_context(|| format!("cannot open the database {}", pso_store::redact(url)))?;
+    store
+        .migrate()
+        .await
+        .context("cannot bring the database schema up to date")?;
+    Ok(store)
 }
 
 /// Options of `pso serve` and `pso demo`.
@@ -57,12 +56,15 @@ impl DbOpts {
 pub struct ServeOpts {
     #[command(flatten)]
     pub db: DbOpts,
-    /// Address to listen on.
-    #[arg(long, env = "PSO_LISTEN", default_value = "127.0.0.1:8080")]
-    pub listen: String,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "PSO_LISTEN")]
+    pub listen: Option<String>,
     /// Mark cookies Secure (when PSO is served over TLS, directly or behind a proxy).
     #[arg(long, env = "PSO_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
+    /// Background job workers in this process (0: run no jobs here) [default: 2].
+    #[arg(long, env = "PSO_JOBS_WORKERS", value_name = "N")]
+    pub workers: Option<String>,
 }
 
 async fn shutdown_signal() {
@@ -86,20 +88,30 @@ async fn shutdown_signal() {
 
 async fn run_server(
     store: Store,
-    opts: &ServeOpts,
+    settings: &pso_app::config::Settings,
     banner: impl FnOnce(&str),
 ) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(&opts.listen)
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
-        .with_context(|| format!("cannot listen on {}", opts.listen))?;
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let addr = listener.local_addr()?;
-    let state = pso_web::AppState::new(
-        store.clone(),
+    let app = pso_app::App::with_limits(store.clone(), settings.limits.clone())
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot start the application: {e}"))?
+        .with_jobs(settings.jobs.clone())
+        .with_mail(settings.mail.clone());
+    let state = pso_web::AppState::from_app(
+        app,
         pso_web::WebConfig {
-            secure_cookies: opts.secure_cookies,
+            secure_cookies: settings.secure_cookies,
         },
-    )
-    .await?;
+    );
+    tracing::info!(
+        workers = settings.jobs.workers,
+        lease_secs = settings.jobs.lease.as_secs(),
+        smtp = settings.mail.smtp.is_some(),
+        "job workers"
+    );
     banner(&format!("http://{addr}/"));
     pso_web::serve(listener, state, shutdown_signal())
         .await
@@ -108,13 +120,18 @@ async fn run_server(
     Ok(())
 }
 
-pub async fn serve(opts: ServeOpts) -> anyhow::Result<()> {
-    let store = opts.db.open().await?;
-    run_server(store, &opts, |url| println!("PSO is listening on {url}")).await
+pub async fn serve(opts: ServeOpts, m: Option<&clap::ArgMatches>) -> anyhow::Result<()> {
+    let settings = super::config::serve_settings(&opts, m)?;
+    let store = open_store(&settings).await?;
+    run_server(store, &settings, |url| {
+        println!("PSO is listening on {url}")
+    })
+    .await
 }
 
-pub async fn demo(opts: ServeOpts) -> anyhow::Result<()> {
-    let store = opts.db.open().await?;
+pub async fn demo(opts: ServeOpts, m: Option<&clap::ArgMatches>) -> anyhow::Result<()> {
+    let settings = super::config::serve_settings(&opts, m)?;
+    let store = open_store(&settings).await?;
     let logins = if store.is_empty().await? {
         println!("Filling the empty database with the demo organisation ...");
         crate::demo::seed(&store)
@@ -124,7 +141,7 @@ pub async fn demo(opts: ServeOpts) -> anyhow::Result<()> {
         println!("The database already holds data: serving it as it is (demo logins below if unchanged).");
         crate::demo::logins()
     };
-    run_server(store, &opts, move |url| {
+    run_server(store, &settings, move |url| {
         println!("\nPSO demo is running at {url}\n");
         println!("{:<24} {:<40} {:<18} scope", "role", "e-mail", "password");
         for l in &logins {

@@ -9,6 +9,8 @@
 
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use pso_domain::model::{User, UserInput};
 use pso_store::Store;
 use pso_web::{AppState, WebConfig};
@@ -644,4 +646,52 @@ pub async fn finished(app: &TestApp, r: Resp) -> Value {
         }
     }
     panic!("the job at {location} did not finish within 60 s");
+}
+
+impl TestApp {
+    /// Follows a job (as the holder of `token`) until it has ended; its final JSON.
+    pub async fn wait_job_as(&self, token: &str, id: &str) -> Value {
+        let start = std::time::Instant::now();
+        loop {
+            let j = self
+                .get_as(token, &format!("/api/v1/jobs/{id}"))
+                .await
+                .expect(200)
+                .json;
+            if matches!(j["state"].as_str(), Some("done" | "failed" | "cancelled")) {
+                return j;
+            }
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(120),
+                "job {id} did not end: {j}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Follows a job of the admin until it has ended.
+    pub async fn wait_job(&self, id: &str) -> Value {
+        self.wait_job_as(&self.admin_token.clone(), id).await
+    }
+
+    /// The answer to a submission: `202 Accepted` with `Location` naming the job; the job
+    /// followed to its end.
+    #[track_caller]
+    pub fn accepted(r: Resp) -> String {
+        let r = r.expect(202);
+        let id = r.json["id"].as_str().expect("the job's id").to_string();
+        assert_eq!(
+            r.header("location").as_deref(),
+            Some(format!("/api/v1/jobs/{id}").as_str())
+        );
+        assert!(
+            matches!(
+                r.json["state"].as_str(),
+                Some("queued" | "running" | "done")
+            ),
+            "{}",
+            r.text
+        );
+        id
+    }
 }
