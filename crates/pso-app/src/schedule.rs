@@ -22,7 +22,7 @@ use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The outcome of scheduling one project.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ProjectRun {
     pub project_id: String,
     pub run: ScheduleRun,
@@ -31,7 +31,7 @@ pub struct ProjectRun {
 }
 
 /// A project's stored schedule: the last run and every task's dates.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct StoredSchedule {
     pub run: Option<ScheduleRun>,
     pub tasks: Vec<TaskSchedule>,
@@ -141,7 +141,7 @@ pub async fn schedule_and_store(
 }
 
 /// The weekly load of people, with the engine's proposals for the over-allocations.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LoadView {
     /// Person id → name.
     pub people: BTreeMap<String, String>,
@@ -152,7 +152,7 @@ pub struct LoadView {
 }
 
 /// A baseline compared with the current schedule.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct BaselineComparison {
     pub baseline: Baseline,
     pub items: Vec<Variance>,

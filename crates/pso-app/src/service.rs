@@ -14,8 +14,16 @@ use pso_store::{Page, ProjectFilter};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-/// Deserialises an input, naming the field of a wrong type or an unknown field (422).
+/// Deserialises an input, naming the field of a wrong type or an unknown field (422). Every
+/// input is a JSON object (serde would otherwise read a struct from an array, field by field).
 pub fn parse_input<T: DeserializeOwned>(v: Value) -> AppResult<T> {
+    if !v.is_object() {
+        return Err(AppError::field(
+            "",
+            "invalid_type",
+            "the body is a JSON object",
+        ));
+    }
     serde_path_to_error::deserialize(v).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();

@@ -6,13 +6,15 @@
 //! - [`model`]: the stored entities and the inputs that create or change them;
 //! - [`access`]: roles, scopes and the one place where "may this caller do that?" is decided;
 //! - [`plan`]: rules over the project network (dependency cycles);
-//! - [`schedule`]: a stored plan in and out of the `pso-schedule` engine, resource load.
+//! - [`schedule`]: a stored plan in and out of the `pso-schedule` engine, resource load;
+//! - [`schema`]: the JSON Schemas of what the validators accept, for the OpenAPI document.
 
 pub mod access;
 pub mod error;
 pub mod model;
 pub mod plan;
 pub mod schedule;
+pub mod schema;
 pub mod values;
 
 pub use error::{FieldError, ValidationErrors};

@@ -45,13 +45,19 @@ pub fn cycle_with(edges: &[(String, String)], from: &str, to: &str) -> Option<Ve
 }
 
 /// A change of a task's place in the WBS.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(tag = "action", rename_all = "snake_case")]
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum WbsMove {
     /// Under `parent_id` (none: the top level) at `index` among its siblings (past the end:
     /// last).
     To {
+        #[serde(default)]
+        #[schemars(schema_with = "crate::schema::optional_reference")]
         parent_id: Option<String>,
+        #[serde(deserialize_with = "crate::schema::integer")]
+        #[schemars(schema_with = "crate::schema::index")]
         index: usize,
     },
     /// Become the last subtask of the previous sibling.

@@ -52,6 +52,13 @@ fn options(q: &HashMap<String, String>, file_name: String) -> ApiResult<ImportOp
     })
 }
 
+/// `POST /api/v1/imports/mspdi`: the new project and what the import could not carry.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Imported {
+    pub project: Project,
+    pub report: ImportReport,
+}
+
 async fn api_import(
     State(s): State<AppState>,
     c: Caller,
@@ -66,7 +73,7 @@ async fn api_import(
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, format!("/api/v1/projects/{}", project.id))],
-        Json(serde_json::json!({ "project": project, "report": report })),
+        Json(Imported { project, report }),
     )
         .into_response())
 }

@@ -12,6 +12,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod interchange;
+pub mod openapi;
 pub mod pages;
 pub mod schedule;
 pub mod service;
@@ -92,7 +93,15 @@ pub fn app(state: AppState) -> Router {
         .merge(api::router())
         .merge(pages::router())
         .merge(schedule::page_router())
-        .merge(interchange::page_router())
+        .merge(interchange::page_router());
+    // Debug builds (tests, the demo in CI) refuse API routes missing from the OpenAPI table.
+    let protected = if cfg!(debug_assertions) {
+        protected.layer(axum::middleware::from_fn(openapi::undocumented_routes))
+    } else {
+        protected
+    };
+    let protected = protected
+        .layer(axum::middleware::from_fn(api::refuse_nul))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,

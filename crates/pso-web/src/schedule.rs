@@ -16,15 +16,35 @@ use axum::{Json, Router};
 use pso_domain::access::ProjectAction;
 use pso_domain::model::Project;
 use pso_domain::plan::wbs_order;
-use pso_domain::schedule::{self as sched, LoadCell, TaskChange, TaskSchedule};
+use pso_domain::schedule::{self as sched, LoadCell, ScheduleRun, TaskChange, TaskSchedule};
 use pso_report::{Gantt, GanttLink, GanttRow, Zoom};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 
 pub use pso_app::schedule::{LoadView, ProjectRun};
 
 // ---------------------------------------------------------------- API
+
+/// `POST /api/v1/projects/{id}/schedule`: the run, what it changed, and every task's dates.
+#[derive(Serialize, JsonSchema)]
+pub struct ScheduleResult {
+    pub run: ScheduleRun,
+    pub changes: Vec<TaskChange>,
+    /// Resource conflicts the engine could not resolve, in words.
+    pub conflicts: Vec<String>,
+    pub tasks: Vec<TaskSchedule>,
+}
+
+/// One project of `POST /api/v1/portfolio/schedule`.
+#[derive(Serialize, JsonSchema)]
+pub struct PortfolioRun {
+    pub project_id: String,
+    pub run: ScheduleRun,
+    /// How many tasks moved.
+    pub changed: usize,
+}
 
 async fn api_schedule_project(
     State(s): State<AppState>,
@@ -32,9 +52,12 @@ async fn api_schedule_project(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let (run, tasks) = Svc::new(&s, &c).schedule_project(&id).await?;
-    Ok(Json(json!({
-        "run": run.run, "changes": run.changes, "conflicts": run.conflicts, "tasks": tasks
-    }))
+    Ok(Json(ScheduleResult {
+        run: run.run,
+        changes: run.changes,
+        conflicts: run.conflicts,
+        tasks,
+    })
     .into_response())
 }
 
@@ -48,17 +71,27 @@ async fn api_get_schedule(
 
 async fn api_schedule_portfolio(State(s): State<AppState>, c: Caller) -> ApiResult<Response> {
     let runs = Svc::new(&s, &c).schedule_portfolio().await?;
-    let items: Vec<Value> = runs
-        .iter()
-        .map(|r| json!({"project_id": r.project_id, "run": r.run, "changed": r.changes.len()}))
+    let items: Vec<PortfolioRun> = runs
+        .into_iter()
+        .map(|r| PortfolioRun {
+            changed: r.changes.len(),
+            project_id: r.project_id,
+            run: r.run,
+        })
         .collect();
     Ok(Json(json!({ "items": items, "next_cursor": null })).into_response())
 }
 
-#[derive(Deserialize)]
+/// The body of `POST /api/v1/projects/{id}/baselines`.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct BaselineInput {
-    name: String,
+pub struct BaselineInput {
+    #[schemars(schema_with = "baseline_name")]
+    pub name: String,
+}
+
+fn baseline_name(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    pso_domain::schema::label(100)
 }
 
 async fn api_list_baselines(
