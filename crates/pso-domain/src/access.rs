@@ -206,6 +206,7 @@ impl ScopeId {
 #[derive(
     Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
 )]
+#[serde(deny_unknown_fields)]
 pub struct Grant {
     pub role: Role,
     pub scope: Scope,
