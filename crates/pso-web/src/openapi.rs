@@ -208,6 +208,11 @@ pub struct Route {
     pub reply: Reply,
     /// Needs `If-Match` with the ETag read (missing: 428, stale: 412).
     pub if_match: bool,
+    /// For a route that makes something: the path under which the new object lives and where
+    /// its id is in the response (a JSON pointer). Default for a `POST .../things`:
+    /// `/api/v1/things/{id}` and `/id`. The document links the routes under it (OpenAPI links,
+    /// which a contract fuzzer follows).
+    pub link: Option<(&'static str, &'static str)>,
 }
 
 impl Route {
@@ -227,7 +232,13 @@ impl Route {
             body: Body::None,
             reply,
             if_match: false,
+            link: None,
         }
+    }
+    /// See [`Route::link`].
+    pub fn links_to(mut self, item_path: &'static str, id_pointer: &'static str) -> Route {
+        self.link = Some((item_path, id_pointer));
+        self
     }
     pub fn body(mut self, body: Body) -> Route {
         self.body = body;
@@ -541,6 +552,7 @@ pub fn routes() -> Vec<Route> {
             Reply::created_at::<Imported>(),
         )
         .body(Body::Xml)
+        .links_to("/api/v1/projects/{id}", "/project/id")
         .query(&[
             Param {
                 name: "site_id",
@@ -704,6 +716,43 @@ fn header(description: &str) -> Value {
     json!({"description": description, "required": true, "schema": {"type": "string"}})
 }
 
+/// OpenAPI links from a route's success response to the routes that act on what it returned:
+/// from a creation to everything under the new object's path, from reading an object to
+/// changing and deleting it (with the `ETag` just read as `If-Match`).
+fn links(route: &Route, all: &[Route]) -> Map<String, Value> {
+    let target = match (route.method, route.reply) {
+        (Method::Post, Reply::Created(_) | Reply::CreatedBody(_) | Reply::CreatedAt(_)) => {
+            route.link.map(|(p, ptr)| (p.to_string(), ptr)).or_else(|| {
+                let last = route.path.rsplit('/').next()?;
+                Some((format!("/api/v1/{last}/{{id}}"), "/id"))
+            })
+        }
+        (Method::Get, Reply::Object(_)) => Some((route.path.to_string(), "/id")),
+        _ => None,
+    };
+    let mut out = Map::new();
+    let Some((prefix, pointer)) = target else {
+        return out;
+    };
+    let etag = matches!(route.reply, Reply::Created(_) | Reply::Object(_));
+    for r in all {
+        let under = r.path == prefix || r.path.starts_with(&format!("{prefix}/"));
+        let reading = route.method == Method::Get;
+        if !under || (reading && (r.path != prefix || r.method == Method::Get)) {
+            continue;
+        }
+        let mut params = json!({"path.id": format!("$response.body#{pointer}")});
+        if r.if_match && etag && r.path == prefix {
+            params["header.If-Match"] = json!("$response.header.ETag");
+        }
+        out.insert(
+            operation_id(r),
+            json!({"operationId": operation_id(r), "parameters": params}),
+        );
+    }
+    out
+}
+
 fn operation(route: &Route, req: &mut SchemaGenerator, resp: &mut SchemaGenerator) -> Value {
     let mut params: Vec<Value> = Vec::new();
     if route.path.contains("{id}") {
@@ -833,8 +882,19 @@ pub fn document() -> Value {
         .with(|s| s.definitions_path = "/components/schemas".into())
         .into_generator();
     let mut paths = Map::new();
-    for route in routes() {
-        let op = operation(&route, &mut req, &mut resp);
+    let all = routes();
+    for route in &all {
+        let mut op = operation(route, &mut req, &mut resp);
+        let l = links(route, &all);
+        if !l.is_empty() {
+            if let Some(ok) = op["responses"]
+                .as_object_mut()
+                .and_then(|rs| rs.iter_mut().find(|(k, _)| k.starts_with('2')))
+                .map(|(_, v)| v)
+            {
+                ok["links"] = Value::Object(l);
+            }
+        }
         let item = paths
             .entry(route.path.to_string())
             .or_insert_with(|| json!({}));
