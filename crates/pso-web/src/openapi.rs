@@ -17,11 +17,16 @@
 //! of a new route fails until it is described; and `tools/contract/run.sh` (in CI) runs the
 //! `schemathesis` contract fuzzer against the demo with every check on.
 //!
-//! **Adding a route** is one line in [`routes`] next to the `.route(...)` call in its router:
+//! **Adding a route** (a job, the outbox, timesheets...): besides its `.route(...)` in its
+//! router, one entry in [`routes`]:
 //! `Route::new(Method::Post, "/api/v1/things", "tag", "What it does", Reply::created::<Thing>())`
-//! with `.body(Body::json::<ThingInput>())`, `.query(&[...])` or `.if_match()` as it needs
-//! (the CRUD helpers [`collection`] and [`item`] write the usual five at once). The types need
-//! `#[derive(schemars::JsonSchema)]`.
+//! with `.body(Body::json::<ThingInput>())`, `.query(&[...])` or `.if_match()` as it needs (the
+//! CRUD helpers [`collection`] and [`item`] write the usual five at once). [`Reply`] names the
+//! success (200 JSON, an object with its ETag, a page `{items, next_cursor}`, 201 with or
+//! without ETag/Location, 202 with the `Location` of the job, 204, XML). The types
+//! need `#[derive(schemars::JsonSchema)]`; a string an input's validator constrains points at
+//! a schema of `pso_domain::schema` (`#[schemars(schema_with = "...")]`) so the document
+//! states the same rule. Then `tools/contract/run.sh` tells whether the document is true.
 
 use crate::auth::SESSION_COOKIE;
 use axum::extract::{MatchedPath, Request};
@@ -101,6 +106,8 @@ pub enum Reply {
     CreatedBody(SchemaFn),
     /// 201 with a JSON body and the `Location` of what was made.
     CreatedAt(SchemaFn),
+    /// 202 with a JSON body (the job) and the `Location` to follow it at.
+    Accepted(SchemaFn),
     /// 204, no body.
     NoContent,
     /// 200 with an MS Project XML document.
@@ -125,6 +132,9 @@ impl Reply {
     }
     pub fn created_at<T: JsonSchema>() -> Reply {
         Reply::CreatedAt(schema_of::<T>)
+    }
+    pub fn accepted<T: JsonSchema>() -> Reply {
+        Reply::Accepted(schema_of::<T>)
     }
 }
 
@@ -804,6 +814,12 @@ fn operation(route: &Route, req: &mut SchemaGenerator, resp: &mut SchemaGenerato
             201,
             json!({"description": "Created", "content": json_body(f(resp).to_value()),
             "headers": {"Location": header("The new object's URL")}}),
+        ),
+        Reply::Accepted(f) => (
+            202,
+            json!({"description": "Accepted: the work runs as a job",
+            "content": json_body(f(resp).to_value()),
+            "headers": {"Location": header("Where to follow the job")}}),
         ),
         Reply::NoContent => (204, json!({"description": "Done"})),
         Reply::Xml => (

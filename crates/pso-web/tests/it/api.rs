@@ -356,6 +356,16 @@ async fn healthz_and_openapi(app: TestApp) {
     for f in ["id", "version", "code", "status", "created_at"] {
         assert!(project["properties"].get(f).is_some(), "Project.{f}");
     }
+    // Links lead from a creation to what acts on the new object, with its ETag where needed.
+    let links = &doc["paths"]["/api/v1/projects/{id}/tasks"]["post"]["responses"]["201"]["links"];
+    assert_eq!(
+        links["patch_tasks_id"]["parameters"],
+        json!({"path.id": "$response.body#/id", "header.If-Match": "$response.header.ETag"})
+    );
+    assert_eq!(
+        links["post_tasks_id_assignments"]["parameters"],
+        json!({"path.id": "$response.body#/id"})
+    );
     let input = &doc["paths"]["/api/v1/projects"]["post"]["requestBody"]["content"]
         ["application/json"]["schema"];
     assert_eq!(input["properties"]["priority"]["maximum"], json!(1000));
