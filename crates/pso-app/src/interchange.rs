@@ -39,7 +39,7 @@ const EXAMPLES: usize = 8;
 // ---------------------------------------------------------------- the report
 
 /// One kind of element that could not be carried into PSO's own data.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct ReportItem {
     /// What (e.g. `constraint`, `custom field Text1 'Cost centre'`).
     pub topic: String,
@@ -52,7 +52,7 @@ pub struct ReportItem {
 }
 
 /// What an import did and every element it could not carry.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct ImportReport {
     pub file_name: String,
     pub project_name: String,
@@ -1437,7 +1437,7 @@ pub async fn import_bytes(
 }
 
 /// A stored import: where the project came from and what could not be carried.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct StoredImport {
     pub project_id: String,
     pub format: String,

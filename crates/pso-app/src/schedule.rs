@@ -25,7 +25,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const CHANGES_KEPT: usize = 1000;
 
 /// The outcome of scheduling one project.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ProjectRun {
     pub project_id: String,
     pub run: ScheduleRun,
@@ -39,7 +39,7 @@ pub struct ProjectRun {
 
 /// A project a portfolio run had to leave out, and why (its own plan is broken): the others
 /// are scheduled without it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LeftOut {
     pub project_id: String,
     pub code: String,
@@ -47,14 +47,14 @@ pub struct LeftOut {
 }
 
 /// What scheduling several projects together did.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, schemars::JsonSchema)]
 pub struct PortfolioRun {
     pub runs: Vec<ProjectRun>,
     pub left_out: Vec<LeftOut>,
 }
 
 /// A project's stored schedule: the last run and one page of its tasks' dates.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct StoredSchedule {
     pub run: Option<ScheduleRun>,
     pub tasks: Vec<TaskSchedule>,
@@ -332,7 +332,7 @@ pub async fn schedule_and_store(
 }
 
 /// The weekly load of people, with the engine's proposals for the over-allocations.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LoadView {
     /// Person id → name.
     pub people: BTreeMap<String, String>,
@@ -343,7 +343,7 @@ pub struct LoadView {
 }
 
 /// A baseline compared with the current schedule.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct BaselineComparison {
     pub baseline: Baseline,
     pub items: Vec<Variance>,

@@ -14,14 +14,11 @@ use pso_store::{Page, ProjectFilter};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-/// Normalises text areas' `\r\n` to `\n` in every string of `v` and refuses any other
-/// control character, naming the field (`holidays[2].name`).
+/// Refuses a control character other than tab and newline in any string of `v`, naming the
+/// field (`holidays[2].name`). (The pages turn text areas' `\r\n` into `\n` before.)
 fn clean_text(v: &mut Value, path: &str, errors: &mut ValidationErrors) {
     match v {
         Value::String(s) => {
-            if s.contains('\r') {
-                *s = s.replace("\r\n", "\n");
-            }
             if let Err(e) = pso_domain::values::check_text(s) {
                 errors.add(path, e.code, e.message);
             }
@@ -46,8 +43,17 @@ fn clean_text(v: &mut Value, path: &str, errors: &mut ValidationErrors) {
 }
 
 /// Deserialises an input, naming the field of a wrong type or an unknown field (422). Every
-/// text is checked for control characters first (one place for every JSON and form input).
+/// input is a JSON object (serde would otherwise read a struct from an array, field by field),
+/// and every text is checked for control characters first (one place for every JSON and form
+/// input).
 pub fn parse_input<T: DeserializeOwned>(mut input: Value) -> AppResult<T> {
+    if !input.is_object() {
+        return Err(AppError::field(
+            "",
+            "invalid_type",
+            "the body is a JSON object",
+        ));
+    }
     let mut errors = ValidationErrors::new();
     clean_text(&mut input, "", &mut errors);
     v(errors.into_result(()))?;

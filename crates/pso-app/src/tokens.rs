@@ -8,13 +8,23 @@ use crate::service::Svc;
 use pso_store::ApiToken;
 use serde::Deserialize;
 
+/// Most characters of a token's label.
+pub const TOKEN_LABEL_MAX: usize = 100;
+
 /// The body of `POST /api/v1/tokens`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenInput {
     /// What the token is for (1 to 100 characters; default `api`).
     #[serde(default)]
+    #[schemars(schema_with = "token_label")]
     pub label: Option<String>,
+}
+
+fn token_label(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let mut s = pso_domain::schema::label(TOKEN_LABEL_MAX);
+    s.insert("type".into(), serde_json::json!(["string", "null"]));
+    s
 }
 
 impl Svc<'_> {
@@ -25,7 +35,7 @@ impl Svc<'_> {
     /// A new token for the caller: its secret (shown once, stored only as a hash) and record.
     pub async fn create_token(&self, input: TokenInput) -> AppResult<(String, ApiToken)> {
         let label = input.label.as_deref().unwrap_or("api").trim().to_string();
-        if label.is_empty() || label.chars().count() > 100 {
+        if label.is_empty() || label.chars().count() > TOKEN_LABEL_MAX {
             return Err(AppError::field(
                 "label",
                 "invalid_label",

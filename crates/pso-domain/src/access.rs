@@ -21,7 +21,19 @@ use crate::ids::{BusinessUnitId, ProjectId, SiteId};
 use serde::{Deserialize, Serialize};
 
 /// The roles of DESIGN.md.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Admin,
@@ -129,6 +141,18 @@ impl std::fmt::Display for Scope {
     }
 }
 
+impl schemars::JsonSchema for Scope {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Scope".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        crate::schema::scope(g)
+    }
+}
+
 impl Serialize for Scope {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.to_string())
@@ -147,7 +171,9 @@ impl<'de> Deserialize<'de> for Scope {
 }
 
 /// Where a grant holds, by id: what the permission rules compare.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum ScopeId {
     Global,
@@ -180,7 +206,10 @@ impl ScopeId {
 
 /// A role granted on a scope named by code: the input form of a grant (`{"role": "pso",
 /// "scope": "site:GRE"}`), resolved to a [`ScopeId`] when saved.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(deny_unknown_fields)]
 pub struct Grant {
     pub role: Role,
     pub scope: Scope,
@@ -188,7 +217,9 @@ pub struct Grant {
 
 /// A stored grant: the role, the scope by id (what access is decided on) and, for display, the
 /// scope with the object's current code.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct UserGrant {
     pub role: Role,
     /// The scope with the object's code as it is now (`site:GRE`).
@@ -223,7 +254,9 @@ impl UserGrant {
 }
 
 /// A role granted on a scope by id.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct AccessGrant {
     pub role: Role,
     pub scope: ScopeId,

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 /// One broken rule on one field of the input.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct FieldError {
     /// JSON path of the field (`country`, `holidays[2].date`, ...).
     pub field: String,
@@ -14,7 +14,7 @@ pub struct FieldError {
 }
 
 /// All the broken rules of one input; never empty when returned as an error.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ValidationErrors(pub Vec<FieldError>);
 
 impl ValidationErrors {

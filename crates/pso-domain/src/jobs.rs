@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// Where a job is in its life. `queued` → `running` → `done` | `failed` | `cancelled`; a running
 /// job whose worker died goes back to running under another worker (see `pso_app::jobs`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JobState {
     Queued,
@@ -52,7 +52,7 @@ impl JobState {
 }
 
 /// How far a job has come: `done` of `total` steps and what it is doing.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Progress {
     pub done: i64,
     pub total: i64,
@@ -60,7 +60,7 @@ pub struct Progress {
 }
 
 /// A job as stored and shown (the uploaded input is not part of it).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Job {
     pub id: String,
     pub version: i64,
@@ -89,7 +89,7 @@ pub struct Job {
 }
 
 /// A recurring job.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Schedule {
     pub id: String,
     pub version: i64,
@@ -111,7 +111,7 @@ pub struct Schedule {
 }
 
 /// Where an outgoing message is: waiting (first try or a retry), sent, or given up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MailState {
     Queued,
@@ -139,7 +139,7 @@ impl MailState {
 }
 
 /// One message of the outbox.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OutboxMessage {
     pub id: String,
     pub version: i64,

@@ -10,6 +10,7 @@
 //! - [`jobs`]: background jobs, schedules and the mail outbox as shown, and who sees them;
 //! - [`plan`]: rules over the project network (dependency cycles);
 //! - [`schedule`]: a stored plan in and out of the `pso-schedule` engine, resource load;
+//! - [`schema`]: the JSON Schemas of what the validators accept, for the OpenAPI document;
 //! - [`signin`]: when a sign-in attempt may go ahead (back-off, not lock-out).
 
 pub mod access;
@@ -20,6 +21,7 @@ pub mod model;
 pub mod money;
 pub mod plan;
 pub mod schedule;
+pub mod schema;
 pub mod signin;
 pub mod values;
 

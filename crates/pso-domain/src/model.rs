@@ -13,6 +13,7 @@ use crate::values::{
     parse_date, parse_hhmm, parse_working_week, Code, CountryCode, CurrencyCode, Email, Name,
     Secret, TimeZoneName,
 };
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Minutes in one working day of stored task figures.
@@ -61,7 +62,7 @@ pub fn minutes_to_days(m: i64) -> f64 {
 
 // ---------------------------------------------------------------- business units
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct BusinessUnit {
     pub id: String,
     pub version: i64,
@@ -73,12 +74,15 @@ pub struct BusinessUnit {
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BusinessUnitInput {
+    #[schemars(schema_with = "crate::schema::code")]
     pub code: String,
+    #[schemars(schema_with = "crate::schema::name")]
     pub name: String,
     #[serde(default)]
+    #[schemars(schema_with = "crate::schema::optional_reference")]
     pub parent_id: Option<String>,
 }
 
@@ -116,14 +120,16 @@ entity!(BusinessUnit, BusinessUnitInput, "business_unit", |self| {
 
 // ---------------------------------------------------------------- sites
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Holiday {
+    #[schemars(schema_with = "crate::schema::date")]
     pub date: String,
+    #[schemars(schema_with = "crate::schema::not_blank")]
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Site {
     pub id: String,
     pub version: i64,
@@ -154,17 +160,24 @@ fn default_hours() -> Vec<[String; 2]> {
     ]
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SiteInput {
+    #[schemars(schema_with = "crate::schema::code")]
     pub code: String,
+    #[schemars(schema_with = "crate::schema::name")]
     pub name: String,
+    #[schemars(schema_with = "crate::schema::country")]
     pub country: String,
+    #[schemars(schema_with = "crate::schema::time_zone")]
     pub time_zone: String,
+    #[schemars(schema_with = "crate::schema::currency")]
     pub currency: String,
     #[serde(default = "default_week")]
+    #[schemars(schema_with = "crate::schema::working_week")]
     pub working_week: Vec<String>,
     #[serde(default = "default_hours")]
+    #[schemars(schema_with = "crate::schema::working_hours")]
     pub working_hours: Vec<[String; 2]>,
     #[serde(default)]
     pub holidays: Vec<Holiday>,
@@ -267,7 +280,7 @@ entity!(Site, SiteInput, "site", |self| {
 
 // ---------------------------------------------------------------- people
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Person {
     pub id: String,
     pub version: i64,
@@ -279,14 +292,18 @@ pub struct Person {
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PersonInput {
+    #[schemars(schema_with = "crate::schema::name")]
     pub name: String,
     #[serde(default)]
+    #[schemars(schema_with = "crate::schema::optional_email")]
     pub email: Option<String>,
+    #[schemars(schema_with = "crate::schema::reference")]
     pub site_id: String,
     #[serde(default)]
+    #[schemars(schema_with = "crate::schema::skills")]
     pub skills: Vec<String>,
 }
 
@@ -309,7 +326,7 @@ impl PersonInput {
         let mut skills: Vec<String> = Vec::new();
         for (i, s) in self.skills.iter().enumerate() {
             let t = s.trim();
-            if t.is_empty() || t.len() > 60 {
+            if t.is_empty() || t.chars().count() > 60 {
                 e.add(
                     &format!("skills[{i}]"),
                     "invalid_skill",
@@ -342,7 +359,7 @@ entity!(Person, PersonInput, "person", |self| {
 
 // ---------------------------------------------------------------- users
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct User {
     pub id: String,
     pub version: i64,
@@ -356,12 +373,15 @@ pub struct User {
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserInput {
+    #[schemars(schema_with = "crate::schema::email")]
     pub email: String,
+    #[schemars(schema_with = "crate::schema::name")]
     pub name: String,
     #[serde(default)]
+    #[schemars(schema_with = "crate::schema::optional_reference")]
     pub person_id: Option<String>,
     #[serde(default)]
     pub grants: Vec<Grant>,
@@ -369,6 +389,7 @@ pub struct UserInput {
     pub disabled: bool,
     /// Write-only: sets the password (at least 10 characters). Never returned, never printed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "crate::schema::password")]
     pub password: Option<Secret>,
 }
 
@@ -440,7 +461,7 @@ entity!(User, UserInput, "user", |self| {
 // ---------------------------------------------------------------- projects
 
 /// Life-cycle status of a project.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProjectStatus {
     Proposed,
@@ -488,7 +509,7 @@ impl ProjectStatus {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Project {
     pub id: String,
     pub version: i64,
@@ -512,21 +533,31 @@ fn default_priority() -> i64 {
     500
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectInput {
+    #[schemars(schema_with = "crate::schema::code")]
     pub code: String,
+    #[schemars(schema_with = "crate::schema::name")]
     pub name: String,
     #[serde(default)]
     pub description: String,
+    #[schemars(schema_with = "crate::schema::reference")]
     pub site_id: String,
+    #[schemars(schema_with = "crate::schema::reference")]
     pub business_unit_id: String,
     #[serde(default)]
+    #[schemars(schema_with = "crate::schema::optional_reference")]
     pub manager_id: Option<String>,
     #[serde(default = "default_status")]
     pub status: ProjectStatus,
-    #[serde(default = "default_priority")]
+    #[serde(
+        default = "default_priority",
+        deserialize_with = "crate::schema::integer"
+    )]
+    #[schemars(range(min = 1, max = 1000))]
     pub priority: i64,
+    #[schemars(schema_with = "crate::schema::date")]
     pub start_date: String,
 }
 
@@ -602,7 +633,7 @@ entity!(Project, ProjectInput, "project", |self| {
 
 // ---------------------------------------------------------------- tasks
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Task {
     pub id: String,
     pub version: i64,
@@ -618,18 +649,23 @@ pub struct Task {
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TaskInput {
+    #[schemars(schema_with = "crate::schema::name")]
     pub name: String,
     #[serde(default)]
+    #[schemars(schema_with = "crate::schema::optional_reference")]
     pub parent_id: Option<String>,
     /// Position among siblings; appended last when absent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::schema::optional_integer")]
+    #[schemars(range(min = 0, max = 1_000_000))]
     pub position: Option<i64>,
     #[serde(default)]
+    #[schemars(range(min = 0, max = 100_000))]
     pub duration_days: Option<f64>,
     #[serde(default)]
+    #[schemars(range(min = 0, max = 1_000_000))]
     pub effort_hours: Option<f64>,
     #[serde(default)]
     pub milestone: bool,
@@ -729,7 +765,7 @@ entity!(Task, TaskInput, "task", |self| {
 // ---------------------------------------------------------------- dependencies
 
 /// Dependency types of the precedence diagramming method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum DependencyType {
     FS,
     SS,
@@ -758,7 +794,7 @@ impl DependencyType {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Dependency {
     pub id: String,
     pub version: i64,
@@ -776,14 +812,17 @@ fn default_dep_type() -> DependencyType {
     DependencyType::FS
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DependencyInput {
+    #[schemars(schema_with = "crate::schema::reference")]
     pub predecessor_id: String,
+    #[schemars(schema_with = "crate::schema::reference")]
     pub successor_id: String,
     #[serde(rename = "type", default = "default_dep_type")]
     pub dep_type: DependencyType,
     #[serde(default)]
+    #[schemars(range(min = -10_000, max = 10_000))]
     pub lag_days: f64,
 }
 
@@ -836,7 +875,7 @@ entity!(Dependency, DependencyInput, "dependency", |self| {
 
 // ---------------------------------------------------------------- assignments
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Assignment {
     pub id: String,
     pub version: i64,
@@ -853,11 +892,13 @@ fn default_units() -> f64 {
     1.0
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignmentInput {
+    #[schemars(schema_with = "crate::schema::reference")]
     pub person_id: String,
     #[serde(default = "default_units")]
+    #[schemars(schema_with = "crate::schema::units")]
     pub units: f64,
 }
 
@@ -895,7 +936,7 @@ entity!(Assignment, AssignmentInput, "assignment", |self| {
 // ---------------------------------------------------------------- audit
 
 /// One line of the audit trail: who did what to which object, with the object before and after.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct AuditEvent {
     pub id: String,
     /// UTC, RFC 3339.

@@ -97,13 +97,19 @@ pub fn find_cycle(edges: &[(String, String)]) -> Option<Vec<String>> {
 }
 
 /// A change of a task's place in the WBS.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(tag = "action", rename_all = "snake_case")]
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum WbsMove {
     /// Under `parent_id` (none: the top level) at `index` among its siblings (past the end:
     /// last).
     To {
+        #[serde(default)]
+        #[schemars(schema_with = "crate::schema::optional_reference")]
         parent_id: Option<String>,
+        #[serde(deserialize_with = "crate::schema::integer")]
+        #[schemars(schema_with = "crate::schema::index")]
         index: usize,
     },
     /// Become the last subtask of the previous sibling.

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The computed schedule of one task, as stored and returned by the API.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TaskSchedule {
     pub task_id: String,
     pub project_id: String,
@@ -61,7 +61,7 @@ impl TaskSchedule {
 }
 
 /// What one scheduling run changed, per task.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TaskChange {
     pub task_id: String,
     pub name: String,
@@ -509,7 +509,7 @@ pub fn changes(
 }
 
 /// Demand of one person in one week against what they can work.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LoadCell {
     pub person_id: String,
     /// Monday of the week, `YYYY-MM-DD`.
@@ -763,7 +763,7 @@ mod tests {
 }
 
 /// One scheduling run of a project.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ScheduleRun {
     pub id: String,
     pub project_id: Option<String>,
@@ -776,7 +776,7 @@ pub struct ScheduleRun {
 }
 
 /// A saved copy of a project's schedule.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Baseline {
     pub id: String,
     pub version: i64,
@@ -787,7 +787,7 @@ pub struct Baseline {
 }
 
 /// One task of a baseline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BaselineTask {
     pub task_id: String,
     pub name: String,
@@ -796,7 +796,7 @@ pub struct BaselineTask {
 }
 
 /// Current against baseline, per task.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Variance {
     pub task_id: String,
     pub name: String,

@@ -16,7 +16,7 @@ const CURRENCIES: &str = "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BG
 /// never printed by `Debug` or `Display`, so it cannot end up in a log line or a panic message.
 /// It serialises as its text, because inputs are merged as JSON in memory; nothing that carries
 /// one is ever sent back or logged whole.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Default, schemars::JsonSchema)]
 #[serde(transparent)]
 pub struct Secret(String);
 
@@ -247,9 +247,8 @@ pub fn is_refused_control(c: char) -> bool {
     c.is_control() && c != '\t' && c != '\n'
 }
 
-/// Refuses text with a control character other than tab and newline (a carriage return is
-/// accepted only before a newline, as browsers send text areas, and should be normalised by the
-/// caller).
+/// Refuses text with a control character other than tab and newline (a carriage return too:
+/// pages turn text areas' `\r\n` into `\n` before their input reaches this rule).
 pub fn check_text(s: &str) -> Result<(), ValueError> {
     match s.char_indices().find(|(_, c)| is_refused_control(*c)) {
         None => Ok(()),

@@ -13,7 +13,7 @@ pub struct SessionRow {
 }
 
 /// An API token as listed (never the secret).
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct ApiToken {
     pub id: String,
     pub user_id: String,

@@ -13,6 +13,7 @@ pub mod auth;
 pub mod error;
 pub mod interchange;
 pub mod jobs;
+pub mod openapi;
 pub mod pages;
 pub mod schedule;
 pub mod service;
@@ -101,7 +102,15 @@ pub fn app(state: AppState) -> Router {
         .merge(interchange::api_router(upload_limit))
         .merge(jobs::api_router())
         .merge(api::router())
-        .merge(page_table(upload_limit).into_router())
+        .merge(page_table(upload_limit).into_router());
+    // Debug builds (tests, the demo in CI) refuse API routes missing from the OpenAPI table.
+    let protected = if cfg!(debug_assertions) {
+        protected.layer(axum::middleware::from_fn(openapi::undocumented_routes))
+    } else {
+        protected
+    };
+    let protected = protected
+        .layer(axum::middleware::from_fn(api::refuse_nul))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,

@@ -15,9 +15,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use pso_domain::access::ProjectAction;
 use pso_domain::model::Project;
-use pso_domain::schedule::{self as sched, LoadCell, TaskChange, TaskSchedule};
+use pso_domain::schedule::{self as sched, LoadCell, ScheduleRun, TaskChange, TaskSchedule};
 use pso_report::{Gantt, GanttLink, GanttRow, Zoom};
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 
@@ -25,16 +26,43 @@ pub use pso_app::schedule::{LoadView, ProjectRun};
 
 // ---------------------------------------------------------------- API
 
+/// `POST /api/v1/projects/{id}/schedule`: the run, what it changed, and every task's dates.
+#[derive(Serialize, JsonSchema)]
+pub struct ScheduleResult {
+    pub run: ScheduleRun,
+    /// How many tasks moved (the first 1,000 are listed in `changes`).
+    pub changed: usize,
+    pub changes: Vec<TaskChange>,
+    /// Resource conflicts the engine could not resolve, in words.
+    pub conflicts: Vec<String>,
+    /// The first page of the new dates (`GET .../schedule?cursor=` for the rest).
+    pub tasks: Vec<TaskSchedule>,
+    pub next_cursor: Option<String>,
+}
+
+/// One project of `POST /api/v1/portfolio/schedule`.
+#[derive(Serialize, JsonSchema)]
+pub struct PortfolioRun {
+    pub project_id: String,
+    pub run: ScheduleRun,
+    /// How many tasks moved.
+    pub changed: usize,
+}
+
 async fn api_schedule_project(
     State(s): State<AppState>,
     c: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let (run, page) = Svc::new(&s, &c).schedule_project(&id).await?;
-    Ok(Json(json!({
-        "run": run.run, "changed": run.changed, "changes": run.changes,
-        "conflicts": run.conflicts, "tasks": page.tasks, "next_cursor": page.next_cursor
-    }))
+    Ok(Json(ScheduleResult {
+        run: run.run,
+        changed: run.changed,
+        changes: run.changes,
+        conflicts: run.conflicts,
+        tasks: page.tasks,
+        next_cursor: page.next_cursor,
+    })
     .into_response())
 }
 
@@ -59,10 +87,16 @@ async fn api_schedule_portfolio(State(s): State<AppState>, c: Caller) -> ApiResu
     Ok(crate::jobs::accepted(&job))
 }
 
-#[derive(Deserialize)]
+/// The body of `POST /api/v1/projects/{id}/baselines`.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct BaselineInput {
-    name: String,
+pub struct BaselineInput {
+    #[schemars(schema_with = "baseline_name")]
+    pub name: String,
+}
+
+fn baseline_name(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    pso_domain::schema::label(100)
 }
 
 async fn api_list_baselines(

@@ -335,10 +335,16 @@ pub struct FormState {
 }
 
 impl FormState {
+    /// The form as posted; text areas' line breaks (`\r\n`, as browsers send them) become
+    /// `\n`, the only line break the API accepts.
     pub fn new(raw: &RawForm) -> Self {
+        let raw: RawForm = raw
+            .iter()
+            .map(|(k, v)| (k.clone(), v.replace("\r\n", "\n")))
+            .collect();
         FormState {
             values: raw.iter().cloned().collect(),
-            multi: raw.clone(),
+            multi: raw,
             ..Default::default()
         }
     }

@@ -171,6 +171,36 @@ async fn crud_cycle(
 
 // ---------------------------------------------------------------- health and contract
 
+/// Follows `$ref`s inside the document.
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(r) => resolve(
+            doc,
+            doc.pointer(r.trim_start_matches('#'))
+                .unwrap_or(&Value::Null),
+        ),
+        None => schema,
+    }
+}
+
+/// Every `$ref` of `v`.
+fn refs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(o) => {
+            if let Some(Value::String(r)) = o.get("$ref") {
+                out.push(r.clone());
+            }
+            o.values().for_each(|x| refs(x, out));
+        }
+        Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+        _ => {}
+    }
+}
+
+/// The OpenAPI document describes every route of the table, and only those: a request schema
+/// where the route takes a body (an input, never the stored object's `id`, `version` or
+/// timestamps, and no unknown fields), a response schema with its status and content type,
+/// `If-Match` required where the route needs it, problem documents for errors.
 async fn healthz_and_openapi(app: TestApp) {
     let h = send(app.anon(Method::GET, "/healthz")).await.expect(200);
     assert_eq!(h.json["status"], json!("ok"));
@@ -179,39 +209,214 @@ async fn healthz_and_openapi(app: TestApp) {
         .await
         .expect(200)
         .json;
-    assert!(
-        doc["openapi"].as_str().unwrap().starts_with("3."),
-        "OpenAPI 3: {}",
-        doc["openapi"]
-    );
-    for (path, methods, _, _) in pso_web::api::ROUTES {
-        let item = &doc["paths"][*path];
-        assert!(item.is_object(), "{path} in the OpenAPI document");
-        for m in methods.iter() {
-            assert!(item[*m].is_object(), "{m} {path} in the OpenAPI document");
-            assert!(item[*m]["responses"].is_object());
+    assert_eq!(doc["openapi"], json!("3.1.0"));
+    let routes = pso_web::openapi::routes();
+    let mut documented = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (m, op) in item.as_object().unwrap() {
+            documented += 1;
+            if path == "/healthz" || path == "/api/v1/openapi.json" {
+                continue;
+            }
+            assert!(
+                routes
+                    .iter()
+                    .any(|r| r.path == path && r.method.as_str() == m),
+                "{m} {path} is documented but not in the route table"
+            );
+            let id = op["operationId"].as_str().unwrap();
+            let same = doc["paths"]
+                .as_object()
+                .unwrap()
+                .values()
+                .flat_map(|i| i.as_object().unwrap().values())
+                .filter(|o| o["operationId"] == json!(id))
+                .count();
+            assert_eq!(same, 1, "operationId {id} is unique");
         }
     }
+    assert_eq!(documented, routes.len() + 2, "one operation per route");
+    for r in &routes {
+        let (path, m) = (r.path, r.method.as_str());
+        let op = &doc["paths"][path][m];
+        assert!(op.is_object(), "{m} {path} in the OpenAPI document");
+        let responses = op["responses"].as_object().unwrap();
+        assert!(
+            !responses.contains_key("default"),
+            "{m} {path}: statuses are listed"
+        );
+        let ok: Vec<&String> = responses.keys().filter(|k| k.starts_with('2')).collect();
+        assert_eq!(ok.len(), 1, "{m} {path}: one success status");
+        let success = &responses[ok[0].as_str()];
+        if ok[0] == "204" {
+            assert!(
+                success.get("content").is_none(),
+                "{m} {path}: 204 has no body"
+            );
+        } else {
+            let content = success["content"].as_object().unwrap();
+            assert_eq!(content.len(), 1, "{m} {path}: one success content type");
+            let (ct, c) = content.iter().next().unwrap();
+            assert!(
+                ct == "application/json" || ct == "application/xml",
+                "{m} {path}: {ct}"
+            );
+            assert!(c["schema"].is_object(), "{m} {path}: response schema");
+        }
+        if ok[0] == "201" && r.method == pso_web::openapi::Method::Post && path.ends_with('s') {
+            let headers = success["headers"].as_object();
+            if matches!(r.reply, pso_web::openapi::Reply::Created(_)) {
+                let h = headers.unwrap();
+                assert!(
+                    h.contains_key("ETag") && h.contains_key("Location"),
+                    "{m} {path}"
+                );
+            }
+        }
+        for (status, resp) in responses {
+            if status.starts_with('4') || status.starts_with('5') {
+                assert!(
+                    resp["content"]["application/problem+json"]["schema"].is_object(),
+                    "{m} {path} {status}: a problem document"
+                );
+            }
+        }
+        let if_match = op["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == json!("If-Match"));
+        if m == "patch" || m == "delete" && !path.starts_with("/api/v1/tokens") || r.if_match {
+            assert_eq!(
+                if_match.map(|p| &p["required"]),
+                Some(&json!(true)),
+                "{m} {path}: If-Match is required"
+            );
+        } else {
+            assert!(if_match.is_none(), "{m} {path}: no If-Match");
+        }
+        match &op["requestBody"] {
+            Value::Null => assert!(
+                matches!(r.body, pso_web::openapi::Body::None),
+                "{m} {path}: request body"
+            ),
+            body => {
+                assert_eq!(body["required"], json!(true), "{m} {path}");
+                for (ct, c) in body["content"].as_object().unwrap() {
+                    let schema = &c["schema"];
+                    if ct == "application/xml" {
+                        continue;
+                    }
+                    let mut rs = Vec::new();
+                    refs(schema, &mut rs);
+                    assert!(rs.is_empty(), "{m} {path}: the request schema is whole");
+                    let props = schema["properties"].as_object();
+                    let one_of = schema["oneOf"].as_array();
+                    let objects: Vec<&Value> = match (props, one_of) {
+                        (Some(_), _) => vec![schema],
+                        (None, Some(v)) => v.iter().collect(),
+                        _ => panic!("{m} {path}: an object schema: {schema}"),
+                    };
+                    for o in objects {
+                        assert_eq!(
+                            o["additionalProperties"],
+                            json!(false),
+                            "{m} {path}: unknown fields are refused: {o}"
+                        );
+                        for f in ["id", "version", "created_at", "updated_at"] {
+                            assert!(
+                                o["properties"].get(f).is_none(),
+                                "{m} {path}: `{f}` is not an input"
+                            );
+                        }
+                    }
+                    if m == "patch" {
+                        assert!(
+                            schema.get("required").is_none(),
+                            "{m} {path}: a merge patch"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    // Every reference resolves.
+    let mut rs = Vec::new();
+    refs(&doc, &mut rs);
+    assert!(!rs.is_empty());
+    for r in rs {
+        let target = doc.pointer(r.trim_start_matches('#'));
+        assert!(target.is_some_and(Value::is_object), "{r} resolves");
+    }
+    let project = resolve(
+        &doc,
+        &doc["paths"]["/api/v1/projects/{id}"]["get"]["responses"]["200"]["content"]
+            ["application/json"]["schema"],
+    );
+    for f in ["id", "version", "code", "status", "created_at"] {
+        assert!(project["properties"].get(f).is_some(), "Project.{f}");
+    }
+    // Links lead from a creation to what acts on the new object, with its ETag where needed.
+    let links = &doc["paths"]["/api/v1/projects/{id}/tasks"]["post"]["responses"]["201"]["links"];
+    assert_eq!(
+        links["patch_tasks_id"]["parameters"],
+        json!({"path.id": "$response.body#/id", "header.If-Match": "$response.header.ETag"})
+    );
+    assert_eq!(
+        links["post_tasks_id_assignments"]["parameters"],
+        json!({"path.id": "$response.body#/id"})
+    );
+    let input = &doc["paths"]["/api/v1/projects"]["post"]["requestBody"]["content"]
+        ["application/json"]["schema"];
+    assert_eq!(input["properties"]["priority"]["maximum"], json!(1000));
+    assert!(input["properties"]["status"]["enum"].is_array());
+    assert_eq!(input["properties"]["start_date"]["format"], json!("date"));
 }
 
+/// Every route of the table is routed (not the API's 404, not 405, never 5xx), and a method
+/// that the table does not list for a path is refused with 405: the table is the whole API.
 async fn every_route_answers(app: TestApp) {
     let is_unrouted =
         |r: &Resp| r.status.as_u16() == 404 && r.json["detail"] == json!("no such API route");
     // The check can fail: an unknown path is answered as such.
     let r = app.get("/api/v1/no-such-thing").await;
     assert!(is_unrouted(&r), "{}", r.text);
-    for (path, methods, _, _) in pso_web::api::ROUTES {
-        let path = path.replace("{id}", "00000000-0000-0000-0000-000000000000");
-        for m in methods.iter() {
-            let method = Method::from_bytes(m.to_uppercase().as_bytes()).unwrap();
-            let mut rb = app.req(method, &path).header("if-match", "\"1\"");
-            if *m == "post" || *m == "patch" {
-                rb = rb.json(&json!({}));
+    let routes = pso_web::openapi::routes();
+    for route in &routes {
+        let m = route.method.as_str();
+        let path = route
+            .path
+            .replace("{id}", "00000000-0000-0000-0000-000000000000");
+        let method = Method::from_bytes(m.to_uppercase().as_bytes()).unwrap();
+        let mut rb = app.req(method.clone(), &path).header("if-match", "\"1\"");
+        if (m, route.path) == ("delete", "/api/v1/tokens") {
+            // Revoking all of one's tokens: with a throwaway user's, not the admin's.
+            let (_, t) = app
+                .user_with("throwaway@test.example", &[("member", "global")])
+                .await;
+            rb = app.with(&t, method, &path);
+        }
+        if m == "post" || m == "patch" {
+            rb = rb.json(&json!({}));
+        }
+        let r = send(rb).await;
+        assert!(!is_unrouted(&r), "{m} {path} is routed: {}", r.text);
+        assert_ne!(r.status.as_u16(), 405, "{m} {path}: {}", r.text);
+        assert!(r.status.as_u16() < 500, "{m} {path}: {}", r.text);
+        for other in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
+            if routes
+                .iter()
+                .any(|x| x.path == route.path && x.method.as_str().eq_ignore_ascii_case(other))
+            {
+                continue;
             }
-            let r = send(rb).await;
-            assert!(!is_unrouted(&r), "{m} {path} is routed: {}", r.text);
-            assert_ne!(r.status.as_u16(), 405, "{m} {path}: {}", r.text);
-            assert!(r.status.as_u16() < 500, "{m} {path}: {}", r.text);
+            let r = send(app.req(Method::from_bytes(other.as_bytes()).unwrap(), &path)).await;
+            assert_eq!(
+                r.status.as_u16(),
+                405,
+                "{other} {path} is not routed: {}",
+                r.text
+            );
         }
     }
 }
@@ -882,7 +1087,7 @@ async fn dependency_cycle_is_422_and_writes_nothing(app: TestApp) {
             .expect(201);
     }
     let deps_before = app.get(&deps_path).await.expect(200).json;
-    let audit_path = format!("/api/v1/audit-events?project_id={pid}&limit=1000");
+    let audit_path = format!("/api/v1/projects/{pid}/audit-events?limit=1000");
     let audit_before = app.get(&audit_path).await.expect(200).json;
 
     // Delta → Bravo closes Bravo → Charlie → Delta → Bravo.

@@ -236,7 +236,11 @@ async fn every_route_refuses_foreign_objects_to_every_role(app: TestApp) {
                 rb = rb.json(&body);
             }
             if template == "/api/v1/audit-events" {
-                rb = app.with(&token, Method::GET, &format!("{path}?project_id={out}"));
+                rb = app.with(
+                    &token,
+                    Method::GET,
+                    &format!("{path}?entity_type=project&entity_id={out}"),
+                );
             }
             let r = send(rb).await;
             let what = format!("{role} {m} {path}: {} {}", r.status, r.text);

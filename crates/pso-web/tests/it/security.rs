@@ -498,11 +498,41 @@ async fn control_characters_are_refused_in_text(app: TestApp) {
             .invalid("name");
         assert_eq!(r.json["errors"][0]["code"], "control_character");
     }
+    // Tab and newline are text; a carriage return is not (the API takes `\n` line breaks).
     let mut body = base("Fine\tname");
-    body["description"] = json!("line one\r\nline two\nthree");
+    body["description"] = json!("line one\r\nline two");
+    app.post("/api/v1/projects", body.clone())
+        .await
+        .invalid("description");
+    body["description"] = json!("line one\nline two\nthree");
     let p = app.post("/api/v1/projects", body).await.expect(201);
     assert_eq!(p.json["name"], "Fine\tname");
     assert_eq!(p.json["description"], "line one\nline two\nthree");
+    // A browser's text area sends CR LF: the page turns it into LF.
+    let (cookie, csrf) = app.login_as_admin().await;
+    let r = send(
+        app.anon(Method::POST, "/projects")
+            .header("cookie", cookie)
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("code", "CTL-2"),
+                ("name", "From the page"),
+                ("site_id", org.paris.as_str()),
+                ("business_unit_id", org.bu.as_str()),
+                ("start_date", "2026-01-05"),
+                ("status", "active"),
+                ("priority", "500"),
+                ("description", "typed\r\nin a browser"),
+            ]),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 303, "{}", r.text);
+    let made = app
+        .get("/api/v1/projects?q=CTL-2")
+        .await
+        .expect(200)
+        .items();
+    assert_eq!(made[0]["description"], "typed\nin a browser");
     // Nested fields are named by their path.
     let r = app
         .post(
