@@ -105,12 +105,25 @@ impl App {
     }
 }
 
-/// Runs CPU-heavy work on tokio's blocking pool, so the async worker threads keep answering.
+/// Runs CPU-heavy work on tokio's blocking pool, so the async worker threads keep answering —
+/// and at most one piece less than there are cores at a time (one on a 2-core machine), in
+/// arrival order: fifty simultaneous sign-ins must not put fifty argon2 hashes on two cores
+/// and leave none for the requests that only read.
 pub async fn blocking<T, F>(f: F) -> AppResult<T>
 where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
+    static CPU: std::sync::OnceLock<Arc<tokio::sync::Semaphore>> = std::sync::OnceLock::new();
+    let permits = CPU.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Arc::new(tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1)))
+    });
+    let _permit = permits
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(AppError::internal)?;
     tokio::task::spawn_blocking(f)
         .await
         .map_err(AppError::internal)

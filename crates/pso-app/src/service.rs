@@ -461,6 +461,11 @@ impl<'a> Svc<'a> {
         let cur = self.get_user(id).await?;
         let expected = check_version(version, cur.version)?;
         let n = v(patched(&cur, patch)?.validate())?;
+        if n.disabled && !cur.disabled && cur.id == self.caller.user.id {
+            return Err(AppError::conflict(
+                "you cannot disable your own account (another administrator can)",
+            ));
+        }
         let grants = self.check_user_refs(&n).await?;
         let hash = match &n.password {
             Some(p) => Some(hash_password(p.expose()).await?),

@@ -81,18 +81,23 @@ fn plan_file(phases: usize, per: usize) -> Vec<u8> {
     x.into_bytes()
 }
 
-/// Probes `/healthz` every 20 ms until `stop`; returns the latencies.
-fn probe(base: String, stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<Vec<f64>> {
+/// Probes `path` (with `cookie`, if any) every 20 ms until `stop`; returns the latencies.
+fn probe_path(
+    base: String,
+    path: &'static str,
+    cookie: Option<String>,
+    stop: Arc<AtomicBool>,
+) -> tokio::task::JoinHandle<Vec<f64>> {
     tokio::spawn(async move {
         let c = reqwest::Client::new();
         let mut v = Vec::new();
         while !stop.load(Ordering::Relaxed) {
             let t = Instant::now();
-            let ok = c
-                .get(format!("{base}/healthz"))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success());
+            let mut rb = c.get(format!("{base}{path}"));
+            if let Some(k) = &cookie {
+                rb = rb.header("cookie", k);
+            }
+            let ok = rb.send().await.is_ok_and(|r| r.status().is_success());
             if ok {
                 v.push(t.elapsed().as_secs_f64() * 1000.0);
             } else {
@@ -102,6 +107,11 @@ fn probe(base: String, stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<Vec<f64
         }
         v
     })
+}
+
+/// Probes `/healthz` every 20 ms until `stop`.
+fn probe(base: String, stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<Vec<f64>> {
+    probe_path(base, "/healthz", None, stop)
 }
 
 #[tokio::main]
@@ -217,6 +227,13 @@ async fn main() -> anyhow::Result<()> {
     }
     let stop = Arc::new(AtomicBool::new(false));
     let p = probe(base.clone(), stop.clone());
+    let other = login(emails[40].clone()).await?.0;
+    let p_other = probe_path(
+        base.clone(),
+        "/api/v1/projects?limit=20",
+        Some(other),
+        stop.clone(),
+    );
     let mut clients = Vec::new();
     for cookie in cookies {
         let base = base.clone();
@@ -261,6 +278,7 @@ async fn main() -> anyhow::Result<()> {
     line(&format!("Gantt page ({tasks} tasks), 8 clients"), &gantt);
     println!("  largest Gantt page: {:.2} MB", sizes.1 as f64 / 1e6);
     line("healthz during the plan storm", &p.await?);
+    line("another user's project list meanwhile", &p_other.await?);
 
     // Scenario 2: 50 simultaneous sign-ins, repeated, while a large file is imported.
     let stop = Arc::new(AtomicBool::new(false));
