@@ -9,13 +9,14 @@
 //! queries (one per table and chunk of projects, not one per project or person), and the engine
 //! runs on the blocking pool.
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorKind};
 use crate::service::Svc;
 use pso_domain::access::ProjectAction;
 use pso_domain::model::{Project, ProjectStatus};
 use pso_domain::schedule::{
     self as sched, Baseline, LoadCell, PlanData, ScheduleRun, TaskChange, TaskSchedule, Variance,
 };
+use pso_domain::FieldError;
 use pso_store::{ProjectFilter, Store};
 use serde::Serialize;
 use serde_json::json;
@@ -259,7 +260,8 @@ fn run_leaving_out(mut plan: PlanData) -> Result<Outcome, AppError> {
 /// Schedules the projects together (they share people) and stores the result with what
 /// changed since the last run. Projects whose own plan is broken are left out and named.
 /// Authorisation is the caller's (see [`Svc::schedule_project`]); `pso demo` calls this
-/// directly.
+/// directly. If a project's plan changes while the engine runs, nothing is stored and the error
+/// is a conflict with code `plan_changed`.
 pub async fn schedule_and_store(
     store: &Store,
     actor: &pso_store::Actor,
@@ -268,6 +270,23 @@ pub async fn schedule_and_store(
     if projects.is_empty() {
         return Ok(PortfolioRun::default());
     }
+    compute(store, projects).await?.store(store, actor).await
+}
+
+/// A scheduling run computed and not stored yet, with the plan versions it was computed from.
+pub struct Computed {
+    plan_versions: BTreeMap<String, i64>,
+    batch: Vec<(String, Vec<TaskSchedule>, serde_json::Value)>,
+    details: Vec<(String, usize, Vec<TaskChange>, Vec<String>)>,
+    left_out: Vec<LeftOut>,
+}
+
+/// Reads the projects' plan versions, then their plans, and runs the engine (off the async
+/// workers). The versions are read first: a change that lands between the two reads makes the
+/// save refuse (a needless refusal at worst, never dates of an older plan stored as current).
+pub async fn compute(store: &Store, projects: Vec<Project>) -> AppResult<Computed> {
+    let ids: Vec<String> = projects.iter().map(|p| p.id.clone()).collect();
+    let plan_versions = store.plan_versions(&ids).await?;
     let plan = plan_data(store, projects).await?;
     let (plan, rows, conflicts, left_out) =
         crate::blocking(move || run_leaving_out(plan)).await??;
@@ -312,23 +331,56 @@ pub async fn schedule_and_store(
         details.push((p.id.clone(), changed, changes, own));
         batch.push((p.id.clone(), new, summary));
     }
-    let runs = store.save_schedules(actor, &batch).await?;
-    Ok(PortfolioRun {
-        runs: runs
-            .into_iter()
-            .zip(details)
-            .map(
-                |(run, (project_id, changed, changes, conflicts))| ProjectRun {
-                    project_id,
-                    run,
-                    changed,
-                    changes,
-                    conflicts,
-                },
-            )
-            .collect(),
+    Ok(Computed {
+        plan_versions,
+        batch,
+        details,
         left_out,
     })
+}
+
+impl Computed {
+    /// Stores the run if no project's plan changed since [`compute`] read it; otherwise
+    /// nothing, and a conflict with code `plan_changed`.
+    pub async fn store(self, store: &Store, actor: &pso_store::Actor) -> AppResult<PortfolioRun> {
+        if self.batch.is_empty() {
+            return Ok(PortfolioRun {
+                runs: Vec::new(),
+                left_out: self.left_out,
+            });
+        }
+        let runs = match store
+            .save_schedules(actor, &self.batch, &self.plan_versions)
+            .await
+        {
+            Err(pso_store::StoreError::Conflict { field, message }) if field == "plan_version" => {
+                let mut e = AppError::new(ErrorKind::Conflict, "plan_changed", message.clone());
+                e.errors.push(FieldError {
+                    field,
+                    code: "plan_changed".into(),
+                    message,
+                });
+                return Err(e);
+            }
+            r => r?,
+        };
+        Ok(PortfolioRun {
+            runs: runs
+                .into_iter()
+                .zip(self.details)
+                .map(
+                    |(run, (project_id, changed, changes, conflicts))| ProjectRun {
+                        project_id,
+                        run,
+                        changed,
+                        changes,
+                        conflicts,
+                    },
+                )
+                .collect(),
+            left_out: self.left_out,
+        })
+    }
 }
 
 /// The weekly load of people, with the engine's proposals for the over-allocations.
@@ -386,9 +438,17 @@ impl Svc<'_> {
 
     /// Schedules and levels together every open project the caller may edit; projects whose
     /// own plan is broken are left out and named.
+    /// A plan that changes while the engine runs (people keep working during a long portfolio
+    /// run) makes it start again from the new plans, up to three times.
     pub async fn schedule_portfolio(&self) -> AppResult<PortfolioRun> {
-        let projects = self.open_projects(ProjectAction::Edit).await?;
-        self.schedule_projects(projects).await
+        let mut tries = 0;
+        loop {
+            let projects = self.open_projects(ProjectAction::Edit).await?;
+            match self.schedule_projects(projects).await {
+                Err(e) if e.code == "plan_changed" && tries < 2 => tries += 1,
+                r => return r,
+            }
+        }
     }
 
     /// Schedules as the caller may read them: an explanation that names a task of a project

@@ -229,12 +229,8 @@ impl SiteInput {
         }
         let mut holidays = self.holidays.clone();
         for (i, h) in holidays.iter().enumerate() {
-            if parse_date(&h.date).is_err() {
-                e.add(
-                    &format!("holidays[{i}].date"),
-                    "invalid_date",
-                    format!("'{}' is not a date in the form YYYY-MM-DD", h.date),
-                );
+            if let Err(err) = parse_date(&h.date) {
+                e.add(&format!("holidays[{i}].date"), err.code, err.message);
             }
             if h.name.trim().is_empty() {
                 e.add(

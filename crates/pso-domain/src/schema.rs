@@ -151,9 +151,24 @@ pub fn optional_email(_: &mut SchemaGenerator) -> Schema {
         "description": "an e-mail address (stored lower case); null or blank for none"})
 }
 
-/// A calendar date `YYYY-MM-DD`.
+/// [`crate::values::parse_date`]: a real day of the years [`crate::values::MIN_YEAR`] to
+/// [`crate::values::MAX_YEAR`] (month lengths and leap years spelt out, since `format: date`
+/// alone allows any year and a pattern beside it makes generators throw most values away),
+/// trimmed.
+pub const DATE_PATTERN: &str = concat!(
+    "^[",
+    ws!(),
+    "]*(?:(?:19[0-9]{2}|2[01][0-9]{2}|2200)-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])",
+    "|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))",
+    "|(?:(?:19|20|21)(?:[02468][48]|[13579][26]|[2468]0)|2000)-02-29)[",
+    ws!(),
+    "]*$"
+);
+
+/// A calendar date `YYYY-MM-DD` in the years 1900 to 2200.
 pub fn date(_: &mut SchemaGenerator) -> Schema {
-    json_schema!({"type": "string", "format": "date", "description": "YYYY-MM-DD"})
+    json_schema!({"type": "string", "pattern": DATE_PATTERN,
+        "description": "a date YYYY-MM-DD, years 1900 to 2200"})
 }
 
 /// A password: at least 10 characters (and at most 1024 bytes).
@@ -297,6 +312,33 @@ mod tests {
         let c = currency(&mut g);
         let list = c.get("enum").and_then(Value::as_array).map(Vec::len);
         assert!(list.unwrap_or(0) > 150);
+    }
+
+    #[test]
+    fn date_pattern_is_the_parser() {
+        use crate::values::parse_date;
+        let re = regex_automata::meta::Regex::new(DATE_PATTERN).unwrap();
+        let mut accepted = 0;
+        for y in (1890..=2210).chain([0, 999, 1000, 9999]) {
+            for m in 0..=13 {
+                for d in 0..=32 {
+                    let s = format!("{y:04}-{m:02}-{d:02}");
+                    assert_eq!(re.is_match(&s), parse_date(&s).is_ok(), "{s}");
+                    accepted += usize::from(parse_date(&s).is_ok());
+                }
+            }
+        }
+        // 301 years of 365 days and 73 leap days (1900, 2100 and 2200 are not leap years).
+        assert_eq!(accepted, 301 * 365 + 73);
+        for s in [
+            " 2026-01-05",
+            "2026-01-05\n",
+            "2026-1-5",
+            "20260105",
+            "2026-01-05T00:00",
+        ] {
+            assert_eq!(re.is_match(s), parse_date(s).is_ok(), "{s:?}");
+        }
     }
 
     #[test]

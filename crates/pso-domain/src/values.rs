@@ -226,12 +226,26 @@ pub const MAX_YEAR: i32 = 2200;
 /// [`MIN_YEAR`] to [`MAX_YEAR`].
 pub fn parse_date(s: &str) -> Result<chrono::NaiveDate, ValueError> {
     use chrono::Datelike;
-    let d = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+    let bad = || {
         ValueError::new(
             "invalid_date",
             format!("'{s}' is not a date in the form YYYY-MM-DD"),
         )
-    })?;
+    };
+    // Exactly YYYY-MM-DD (chrono alone also takes `2026-1-5` and signed years).
+    let t = s.trim().as_bytes();
+    let shape = t.len() == 10
+        && t.iter().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                *b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !shape {
+        return Err(bad());
+    }
+    let d = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| bad())?;
     if !(MIN_YEAR..=MAX_YEAR).contains(&d.year()) {
         return Err(ValueError::new(
             "date_out_of_range",

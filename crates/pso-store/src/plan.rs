@@ -101,8 +101,10 @@ pub(crate) fn assignment_from_row(r: &AnyRow) -> Result<Assignment> {
 }
 
 /// Takes the project's row lock for the rest of the transaction.
+/// Locks the project's row for a change to its plan and bumps its plan version (see
+/// [`Store::plan_versions`]).
 async fn lock_project(c: &mut AnyConnection, project_id: &str) -> Result<()> {
-    let res = sqlx::query("UPDATE projects SET version = version WHERE id = $1")
+    let res = sqlx::query("UPDATE projects SET plan_version = plan_version + 1 WHERE id = $1")
         .bind(project_id)
         .execute(c)
         .await?;
@@ -589,6 +591,21 @@ impl Store {
                 .await?
                 .try_get("n")?,
         )
+    }
+
+    /// The plan version of each project: bumped by every change to its tasks, dependencies or
+    /// assignments. A scheduling run reads it before the plan and hands it to
+    /// [`Store::save_schedules`], which refuses to store dates computed from an older plan.
+    pub async fn plan_versions(&self, project_ids: &[String]) -> Result<BTreeMap<String, i64>> {
+        let rows = self
+            .select_in("projects", "id", project_ids, "id", |r| {
+                Ok((
+                    r.try_get::<String, _>("id")?,
+                    r.try_get::<i64, _>("plan_version")?,
+                ))
+            })
+            .await?;
+        Ok(rows.into_iter().collect())
     }
 
     /// Every task of several projects (batched: one query per chunk of projects).

@@ -5,6 +5,7 @@ use pso_domain::schedule::{Baseline, BaselineTask, ScheduleRun, TaskSchedule};
 use pso_domain::ValidationErrors;
 use sqlx::any::AnyRow;
 use sqlx::Row;
+use std::collections::BTreeMap;
 
 fn schedule_from_row(r: &AnyRow) -> Result<TaskSchedule> {
     Ok(TaskSchedule {
@@ -67,16 +68,30 @@ impl Store {
     }
 
     /// Replaces the stored schedules of the projects in `runs` (each with its rows and run
-    /// summary), in one transaction with one audit event per project.
+    /// summary), in one transaction with one audit event per project — only if every project's
+    /// plan version is still the one in `plan_versions` (read before the plan the rows were
+    /// computed from). Otherwise nothing is written and the error is a conflict on
+    /// `plan_version` that names the projects whose plan changed.
     pub async fn save_schedules(
         &self,
         actor: &Actor,
         runs: &[(String, Vec<TaskSchedule>, serde_json::Value)],
+        plan_versions: &BTreeMap<String, i64>,
     ) -> Result<Vec<ScheduleRun>> {
         let mut tx = self.begin_write().await?;
         let mut out = Vec::new();
         let at = now();
-        for (project_id, rows, summary) in runs {
+        let mut changed = Vec::new();
+        for (project_id, _, _) in runs {
+            let expected = plan_versions.get(project_id).copied().ok_or_else(|| {
+                StoreError::Invalid(ValidationErrors::single(
+                    "plan_version",
+                    "required",
+                    format!("no plan version read for project {project_id}"),
+                ))
+            })?;
+            // Lock the row first (PostgreSQL: a plan write waits for this run, or this run
+            // waits for it and then sees its version).
             let res = sqlx::query("UPDATE projects SET version = version WHERE id = $1")
                 .bind(project_id)
                 .execute(&mut *tx)
@@ -84,6 +99,25 @@ impl Store {
             if res.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
             }
+            let row = sqlx::query("SELECT code, plan_version FROM projects WHERE id = $1")
+                .bind(project_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            if row.try_get::<i64, _>("plan_version")? != expected {
+                changed.push(row.try_get::<String, _>("code")?);
+            }
+        }
+        if !changed.is_empty() {
+            return Err(StoreError::Conflict {
+                field: "plan_version".into(),
+                message: format!(
+                    "the plan of {} changed while it was being scheduled; schedule again",
+                    changed.join(", ")
+                ),
+            });
+        }
+        for (project_id, rows, summary) in runs {
             sqlx::query("DELETE FROM task_schedules WHERE project_id = $1")
                 .bind(project_id)
                 .execute(&mut *tx)

@@ -157,6 +157,26 @@ fn not_blank() -> Value {
         "\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$")})
 }
 
+/// White space `str::trim` removes, control characters included (a URL may hold them), as the
+/// inside of a regex character class.
+macro_rules! url_ws {
+    () => {
+        "\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+    };
+}
+
+/// An optional code in a query: blank for none, or what `Code::parse` accepts.
+fn optional_code() -> Value {
+    json!({"type": "string", "pattern": concat!(
+        "^[", url_ws!(), "]*(?:[A-Za-z0-9._-]{2,32}[", url_ws!(), "]*)?$")})
+}
+
+/// The outbox's `state` filter: blank for any, or one of the states.
+fn mail_state() -> Value {
+    json!({"type": "string", "pattern": concat!(
+        "^[", url_ws!(), "]*(?:(?:queued|sent|failed)[", url_ws!(), "]*)?$")})
+}
+
 /// Every free string of a request body's schema (no pattern, format or list of values of its
 /// own) refuses control characters but tab and newline, as the API does (`parse_input`).
 fn refuse_nul(v: &mut Value) {
@@ -395,7 +415,12 @@ pub fn routes() -> Vec<Route> {
         .query(&[
             PAGING[0],
             PAGING[1],
-            filter("state", "queued, sent or failed"),
+            Param {
+                name: "state",
+                required: false,
+                description: "queued, sent or failed",
+                schema: mail_state,
+            },
         ]),
     ];
     v.extend(collection::<BusinessUnit>(
@@ -636,10 +661,12 @@ pub fn routes() -> Vec<Route> {
                 description: "the new project's business unit",
                 schema: not_blank,
             },
-            filter(
-                "code",
-                "the new project's code (default: from the file's title)",
-            ),
+            Param {
+                name: "code",
+                required: false,
+                description: "the new project's code (default: from the file's title)",
+                schema: optional_code,
+            },
             filter(
                 "create_people",
                 "`true`, `1`, `on` or `yes`: create people for unknown resources",
@@ -678,6 +705,11 @@ const ERROR_CODES: &[(&str, &str)] = &[
     (
         "conflict",
         "409: a unique value is taken, or the object is still in use",
+    ),
+    (
+        "plan_changed",
+        "409: the plan changed while the engine was scheduling it; nothing was stored, \
+         schedule again",
     ),
     (
         "invalid_character",

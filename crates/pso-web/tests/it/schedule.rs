@@ -410,7 +410,73 @@ async fn gantt_page_and_schedule_from_the_page(app: TestApp) {
     assert!(load.text.contains("Marie Curie"));
 }
 
+/// A run stores its dates only if the plan is the one it computed them from: a change to a
+/// task, a dependency or an assignment between reading the plan and saving the dates makes the
+/// save refuse with `plan_changed` and store nothing; scheduling again succeeds.
+async fn a_plan_changed_while_scheduling_is_not_overwritten(app: TestApp) {
+    let (pid, org, ids) = small_plan(&app).await;
+    let project = app.store.get_project(&pid).await.unwrap().unwrap();
+    let actor = pso_store::Actor::system("test");
+    for edit in 0..3 {
+        let run = pso_app::schedule::compute(&app.store, vec![project.clone()])
+            .await
+            .unwrap();
+        match edit {
+            0 => {
+                let t = app
+                    .get(&format!("/api/v1/tasks/{}", ids[3]))
+                    .await
+                    .expect(200);
+                app.patch(
+                    &format!("/api/v1/tasks/{}", ids[3]),
+                    &t.etag(),
+                    json!({"duration_days": 3}),
+                )
+                .await
+                .expect(200);
+            }
+            1 => {
+                app.post(
+                    &format!("/api/v1/projects/{pid}/dependencies"),
+                    json!({"predecessor_id": ids[0], "successor_id": ids[3], "type": "FS"}),
+                )
+                .await
+                .expect(201);
+            }
+            _ => {
+                app.post(
+                    &format!("/api/v1/tasks/{}/assignments", ids[3]),
+                    json!({"person_id": org.person, "units": 1.0}),
+                )
+                .await
+                .expect(201);
+            }
+        }
+        let err = run.store(&app.store, &actor).await.unwrap_err();
+        assert_eq!(err.code, "plan_changed", "edit {edit}: {err:?}");
+        assert!(err.detail.contains("SCH-1"), "{}", err.detail);
+        assert!(
+            app.store.last_schedule_run(&pid).await.unwrap().is_none(),
+            "edit {edit}: nothing stored"
+        );
+    }
+    // Unchanged since it was read: stored.
+    let run = pso_app::schedule::compute(&app.store, vec![project])
+        .await
+        .unwrap();
+    let done = run.store(&app.store, &actor).await.unwrap();
+    assert_eq!(done.runs.len(), 1);
+    // The stored dates are those of the new plan: D now follows A.
+    let rows = app.store.task_schedules(&pid).await.unwrap();
+    let at = |id: &str| rows.iter().find(|r| r.task_id == id).unwrap().clone();
+    assert!(at(&ids[3]).start >= at(&ids[0]).finish, "{rows:?}");
+    app.post(&format!("/api/v1/projects/{pid}/schedule"), json!({}))
+        .await
+        .expect(200);
+}
+
 both!(
+    a_plan_changed_while_scheduling_is_not_overwritten,
     schedule_from_the_api,
     two_people_one_week_are_leveled,
     baselines_and_comparison,
