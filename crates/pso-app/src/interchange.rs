@@ -24,7 +24,10 @@ use pso_domain::model::{
     DependencyType, Project, ProjectInput, ProjectStatus, Site, MINUTES_PER_DAY,
 };
 use pso_domain::plan::wbs_order;
-use pso_formats::mspdi::{self, Document, Duration};
+use pso_formats::mspdi::{
+    self, is_elapsed, is_percent, Coded, ConstraintType, DayType, Document, Duration,
+    DurationFormat, LinkType, ResourceType, TaskType, WorkContour, WorkFormat,
+};
 use pso_store::interchange::{
     ImportAssignment, ImportBaseline, ImportBaselineTask, ImportDependency, ImportPerson,
     ImportPlan, ImportSource, ImportTask, PersonKey, TaskSource,
@@ -159,18 +162,6 @@ pub fn parse_document(bytes: &[u8]) -> AppResult<Document> {
 
 // ---------------------------------------------------------------- mapping helpers
 
-/// Elapsed duration formats (em, eh, ed, ew, emo, e%, and their estimated forms).
-fn is_elapsed(format: Option<i64>) -> bool {
-    matches!(
-        format,
-        Some(4 | 6 | 8 | 10 | 12 | 20 | 36 | 38 | 40 | 42 | 44 | 52)
-    )
-}
-
-fn is_percent(format: Option<i64>) -> bool {
-    matches!(format, Some(19 | 20 | 51 | 52))
-}
-
 /// The file's time units.
 #[derive(Debug, Clone, Copy)]
 struct Units {
@@ -205,21 +196,22 @@ impl Units {
     }
 }
 
-fn dep_type(t: Option<i64>) -> DependencyType {
-    match t {
-        Some(0) => DependencyType::FF,
-        Some(2) => DependencyType::SF,
-        Some(3) => DependencyType::SS,
-        _ => DependencyType::FS,
+/// A link type in PSO (an unknown or missing type is finish-to-start, as in MS Project).
+fn dep_type(t: Option<Coded<LinkType>>) -> DependencyType {
+    match t.and_then(Coded::known) {
+        Some(LinkType::FinishToFinish) => DependencyType::FF,
+        Some(LinkType::StartToFinish) => DependencyType::SF,
+        Some(LinkType::StartToStart) => DependencyType::SS,
+        Some(LinkType::FinishToStart) | None => DependencyType::FS,
     }
 }
 
-fn mspdi_type(t: DependencyType) -> i64 {
+fn mspdi_type(t: DependencyType) -> LinkType {
     match t {
-        DependencyType::FF => 0,
-        DependencyType::FS => 1,
-        DependencyType::SF => 2,
-        DependencyType::SS => 3,
+        DependencyType::FF => LinkType::FinishToFinish,
+        DependencyType::FS => LinkType::FinishToStart,
+        DependencyType::SF => LinkType::StartToFinish,
+        DependencyType::SS => LinkType::StartToStart,
     }
 }
 
@@ -268,17 +260,6 @@ fn res_label(r: &mspdi::Resource) -> String {
         r.name.as_deref().unwrap_or("").trim()
     )
 }
-
-const CONSTRAINTS: [&str; 8] = [
-    "as soon as possible",
-    "as late as possible",
-    "must start on",
-    "must finish on",
-    "start no earlier than",
-    "start no later than",
-    "finish no earlier than",
-    "finish no later than",
-];
 
 const DAYS: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 
@@ -331,8 +312,11 @@ fn compare_calendar(doc: &mspdi::Project, site: &Site, report: &mut ImportReport
         })
         .collect();
     for wd in &cal.week_days {
-        if let Some(dt @ 1..=7) = wd.day_type {
-            let i = (dt - 1) as usize;
+        if let Some(i) = wd
+            .day_type
+            .and_then(Coded::known)
+            .and_then(DayType::sunday_index)
+        {
             let working = wd.day_working.unwrap_or(false);
             week[i] = (working, if working { intervals(wd) } else { vec![] });
         }
@@ -443,7 +427,7 @@ fn compare_calendar(doc: &mspdi::Project, site: &Site, report: &mut ImportReport
         }
     }
     for wd in &cal.week_days {
-        if wd.day_type == Some(0) {
+        if wd.day_type == Some(Coded::Known(DayType::Exception)) {
             if let Some(p) = &wd.time_period {
                 check_period("", p, wd.day_working.unwrap_or(false), false);
             }
@@ -724,9 +708,14 @@ pub fn map_document(
         if r.is_null == Some(true) || rname.is_empty() {
             continue;
         }
-        if matches!(r.resource_type, Some(0) | Some(2)) || r.is_cost_resource == Some(true) {
+        let resource_type = r.resource_type.and_then(Coded::known);
+        if matches!(
+            resource_type,
+            Some(ResourceType::Material | ResourceType::Cost)
+        ) || r.is_cost_resource == Some(true)
+        {
             report.note(
-                if r.resource_type == Some(0) {
+                if resource_type == Some(ResourceType::Material) {
                     "material resources"
                 } else {
                     "cost resources"
@@ -927,7 +916,7 @@ pub fn map_document(
             }
         } else {
             let work = t.work.as_ref().and_then(Duration::minutes).unwrap_or(0.0);
-            if t.task_type == Some(2)
+            if t.task_type.and_then(Coded::known) == Some(TaskType::FixedWork)
                 && work > 0.0
                 && assigned_people.get(&x.uid).copied().unwrap_or(0) > 0
             {
@@ -946,17 +935,18 @@ pub fn map_document(
                 lab.clone(),
             );
         }
-        if let Some(c @ 2..=7) = t.constraint_type {
+        let constraint = t.constraint_type.and_then(Coded::known);
+        if let Some(c) = constraint.filter(|c| c.has_date()) {
             report.note(
                 "date constraints",
                 format!("PSO has no date constraints yet — {keep}"),
                 format!(
                     "{lab}: {} {}",
-                    CONSTRAINTS[c as usize],
+                    c.phrase(),
                     t.constraint_date.map(|d| d.to_string()).unwrap_or_default()
                 ),
             );
-        } else if t.constraint_type == Some(1) {
+        } else if constraint == Some(ConstraintType::AsLateAsPossible) {
             report.note(
                 "as late as possible",
                 format!("PSO schedules as soon as possible — {keep}"),
@@ -1178,7 +1168,9 @@ pub fn map_document(
             );
             continue;
         }
-        if a.work_contour.is_some_and(|c| c != 0) {
+        if a.work_contour
+            .is_some_and(|c| c != Coded::Known(WorkContour::Flat))
+        {
             report.note(
                 "work contours",
                 format!("PSO spreads work evenly — {keep}"),
@@ -1640,7 +1632,7 @@ fn fresh_document(project: &Project, site: &Site) -> Document {
                 .iter()
                 .any(|w| w.eq_ignore_ascii_case(DAYS[i]));
             mspdi::WeekDay {
-                day_type: Some(i as i64 + 1),
+                day_type: DayType::from_sunday_index(i).map(Coded::Known),
                 day_working: Some(working),
                 working_times: if working {
                     hours
@@ -1691,8 +1683,8 @@ fn fresh_document(project: &Project, site: &Site) -> Document {
         minutes_per_day: Some(MINUTES_PER_DAY),
         minutes_per_week: Some(MINUTES_PER_DAY * 5),
         days_per_month: Some(20),
-        duration_format: Some(7),
-        work_format: Some(2),
+        duration_format: Some(DurationFormat::Days.into()),
+        work_format: Some(WorkFormat::Hours.into()),
         calendars: vec![mspdi::Calendar {
             uid: Some(1),
             name: Some(format!("{} ({} h a day)", site.name, day_minutes / 60)),
@@ -1795,7 +1787,7 @@ fn apply_state(
             if let Some(m) = dm {
                 t.duration = Some(mspdi_duration(m, units));
                 if s.is_none() {
-                    t.duration_format = Some(7);
+                    t.duration_format = Some(DurationFormat::Days.into());
                 }
             }
             if let Some(m) = em {
@@ -1971,11 +1963,11 @@ fn apply_state(
                 consumed.insert(pu);
                 let (dt, lag, _) = map_link(&l, units, snap_minutes.get(&pu).copied().flatten());
                 if dt != d.dep_type {
-                    l.link_type = Some(mspdi_type(d.dep_type));
+                    l.link_type = Some(mspdi_type(d.dep_type).into());
                 }
                 if lag != lag_of(d) {
                     l.link_lag = Some(units.to_file(lag_of(d)) * 10);
-                    l.lag_format = Some(7);
+                    l.lag_format = Some(DurationFormat::Days.into());
                 }
                 t.predecessor_links.push(l);
             }
@@ -1986,10 +1978,10 @@ fn apply_state(
             for (a, d) in v {
                 t.predecessor_links.push(mspdi::PredecessorLink {
                     predecessor_uid: Some(*a),
-                    link_type: Some(mspdi_type(d.dep_type)),
+                    link_type: Some(mspdi_type(d.dep_type).into()),
                     cross_project: Some(false),
                     link_lag: Some(units.to_file(lag_of(d)) * 10),
-                    lag_format: Some(7),
+                    lag_format: Some(DurationFormat::Days.into()),
                     ..Default::default()
                 });
             }
@@ -2063,7 +2055,7 @@ fn apply_state(
                     uid: Some(r),
                     id: Some(next_res_id),
                     name: Some(name),
-                    resource_type: Some(1),
+                    resource_type: Some(ResourceType::Work.into()),
                     email_address: email,
                     max_units: Some(1.0),
                     ..Default::default()
@@ -2093,9 +2085,9 @@ mod tests {
     fn link(t: i64, lag: i64, format: Option<i64>) -> mspdi::PredecessorLink {
         mspdi::PredecessorLink {
             predecessor_uid: Some(1),
-            link_type: Some(t),
+            link_type: Some(Coded::from_code(t)),
             link_lag: Some(lag),
-            lag_format: format,
+            lag_format: format.map(Coded::from_code),
             ..Default::default()
         }
     }
@@ -2112,8 +2104,8 @@ mod tests {
         // Negative lag (a lead) of half a day, SS.
         let (t, lag, _) = map_link(&link(3, -210 * 10, Some(7)), u, None);
         assert_eq!((t, lag), (DependencyType::SS, -240));
-        assert_eq!(dep_type(Some(0)), DependencyType::FF);
-        assert_eq!(dep_type(Some(2)), DependencyType::SF);
+        assert_eq!(dep_type(Some(Coded::from_code(0))), DependencyType::FF);
+        assert_eq!(dep_type(Some(Coded::from_code(2))), DependencyType::SF);
         // 50 % of a 4-day predecessor: 2 days, reported as converted.
         let (_, lag, note) = map_link(&link(1, 500, Some(19)), u, Some(4 * 480));
         assert_eq!((lag, note), (960, Some("percentage lag")));
@@ -2128,7 +2120,7 @@ mod tests {
             DependencyType::SF,
             DependencyType::SS,
         ] {
-            assert_eq!(dep_type(Some(mspdi_type(t))), t);
+            assert_eq!(dep_type(Some(mspdi_type(t).into())), t);
         }
     }
 
