@@ -5,7 +5,7 @@ use super::units::{label, map_link, res_label, units_milli, Units};
 use super::{code_from_file_name, ImportOptions, ImportReport};
 use crate::error::{AppError, AppResult};
 use chrono::{NaiveDateTime, TimeZone};
-use pso_domain::model::{ProjectInput, ProjectStatus, Site, MINUTES_PER_DAY};
+use pso_domain::model::{NewProject, ProjectInput, ProjectStatus, Site, MINUTES_PER_DAY};
 use pso_formats::mspdi::{
     self, is_elapsed, Coded, ConstraintType, Document, Duration, ResourceType, TaskType,
     WorkContour,
@@ -17,7 +17,14 @@ use pso_store::interchange::{
 use pso_store::new_id;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+/// What the report says of whatever is not carried into PSO's data.
+const KEEP: &str = "kept in the stored file and exported again";
+
 /// Maps a document onto PSO's plan. `content` is the original file (kept with the project).
+///
+/// The steps, in the order their lines appear in the report: the project's header, the custom
+/// field definitions, the calendar, the WBS (which task rows are imported), resources matched to
+/// people, the tasks, the links, the assignments and the baselines.
 pub fn map_document(
     doc: &Document,
     content: String,
@@ -27,15 +34,87 @@ pub fn map_document(
 ) -> AppResult<(ImportPlan, ImportReport)> {
     let p = &doc.project;
     let units = Units::of(p);
-    let tz: chrono_tz::Tz = site.time_zone.parse().unwrap_or(chrono_tz::UTC);
     let mut report = ImportReport {
         file_name: opts.file_name.clone(),
         minutes_per_day: units.minutes_per_day as i64,
         ..Default::default()
     };
-    let keep = "kept in the stored file and exported again";
+    let project = map_project(p, opts, &mut report)?;
+    let fields = custom_fields(p, &mut report);
+    compare_calendar(p, site, &mut report);
+    let outline = outline(&p.tasks, &mut report);
+    let matched = match_resources(&p.resources, people, opts, &fields, &mut report);
+    let assigned = assigned_people(&p.assignments, &matched.resource_map);
+    let mapped = map_tasks(&outline, units, &assigned, &fields, &mut report);
+    let dependencies = map_links(&outline, &mapped, units, &mut report);
+    let assignments = map_assignments(
+        &p.assignments,
+        &mapped.id_of_uid,
+        &matched.resource_map,
+        &mut report,
+    );
+    let tz: chrono_tz::Tz = site.time_zone.parse().unwrap_or(chrono_tz::UTC);
+    let baselines = map_baselines(&outline, &mapped.tasks, tz, &mut report);
 
-    // Project.
+    let report_json = serde_json::to_value(&report).map_err(AppError::internal)?;
+    Ok((
+        ImportPlan {
+            project,
+            people: matched.new_people,
+            tasks: mapped.tasks,
+            dependencies,
+            assignments,
+            baselines,
+            source: ImportSource {
+                format: "mspdi".into(),
+                file_name: opts.file_name.clone(),
+                content,
+                report: report_json,
+                resource_map: matched.resource_map,
+            },
+        },
+        report,
+    ))
+}
+
+// ---------------------------------------------------------------- the project
+
+/// The project's header: name (title, else the file's name), start, status (active when the
+/// file records progress), priority and code. Sets the report's project name.
+fn map_project(
+    p: &mspdi::Project,
+    opts: &ImportOptions,
+    report: &mut ImportReport,
+) -> AppResult<NewProject> {
+    let name = project_name(p, &opts.file_name);
+    report.project_name = name.clone();
+    let code = opts
+        .code
+        .clone()
+        .filter(|c| !c.trim().is_empty())
+        .unwrap_or_else(|| code_from_file_name(&opts.file_name));
+    ProjectInput {
+        code,
+        name,
+        description: format!("Imported from MS Project file {}.", opts.file_name),
+        site_id: opts.site_id.clone(),
+        business_unit_id: opts.business_unit_id.clone(),
+        manager_id: None,
+        status: if has_progress(p) {
+            ProjectStatus::Active
+        } else {
+            ProjectStatus::Proposed
+        },
+        priority: project_priority(p),
+        start_date: project_start(p).to_string(),
+    }
+    .validate()
+    .map_err(AppError::validation)
+}
+
+/// The title, else the project's name without `.xml`/`.mpp`, else the file's stem; at most
+/// 200 characters.
+fn project_name(p: &mspdi::Project, file_name: &str) -> String {
     let name = p
         .title
         .as_deref()
@@ -49,15 +128,17 @@ pub fn map_document(
         })
         .map(str::to_string)
         .unwrap_or_else(|| {
-            std::path::Path::new(&opts.file_name)
+            std::path::Path::new(file_name)
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "Imported project".into())
         });
-    let name: String = name.chars().take(200).collect();
-    report.project_name = name.clone();
-    let start = p
-        .start_date
+    name.chars().take(200).collect()
+}
+
+/// The project's start date, else the earliest task start, else today.
+fn project_start(p: &mspdi::Project) -> chrono::NaiveDate {
+    p.start_date
         .map(|d| d.date())
         .or_else(|| {
             p.tasks
@@ -66,13 +147,19 @@ pub fn map_document(
                 .min()
                 .map(|d| d.date())
         })
-        .unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let progress = p
-        .tasks
+        .unwrap_or_else(|| chrono::Utc::now().date_naive())
+}
+
+/// Whether any task has progress (percent complete or an actual start).
+fn has_progress(p: &mspdi::Project) -> bool {
+    p.tasks
         .iter()
-        .any(|t| t.percent_complete.unwrap_or(0.0) > 0.0 || t.actual_start.is_some());
-    let priority = p
-        .extra
+        .any(|t| t.percent_complete.unwrap_or(0.0) > 0.0 || t.actual_start.is_some())
+}
+
+/// The project's `<Priority>` (an untyped element), 500 by default, within 1–1000.
+fn project_priority(p: &mspdi::Project) -> i64 {
+    p.extra
         .iter()
         .find_map(|r| {
             r.xml
@@ -83,78 +170,100 @@ pub fn map_document(
                 .ok()
         })
         .unwrap_or(500)
-        .clamp(1, 1000);
-    let code = opts
-        .code
-        .clone()
-        .filter(|c| !c.trim().is_empty())
-        .unwrap_or_else(|| code_from_file_name(&opts.file_name));
-    let project = ProjectInput {
-        code,
-        name: name.clone(),
-        description: format!("Imported from MS Project file {}.", opts.file_name),
-        site_id: opts.site_id.clone(),
-        business_unit_id: opts.business_unit_id.clone(),
-        manager_id: None,
-        status: if progress {
-            ProjectStatus::Active
-        } else {
-            ProjectStatus::Proposed
-        },
-        priority,
-        start_date: start.to_string(),
-    }
-    .validate()
-    .map_err(AppError::validation)?;
+        .clamp(1, 1000)
+}
+
+// ---------------------------------------------------------------- custom fields
+
+/// The report's topic of each custom field, by field ID (`custom field Text1 'Cost centre'`).
+type FieldTopics = HashMap<String, String>;
+
+/// Reports every custom field definition (PSO has no custom fields) and returns their topics,
+/// under which the values on tasks and resources are reported.
+fn custom_fields(p: &mspdi::Project, report: &mut ImportReport) -> FieldTopics {
     for fd in &p.extended_attributes {
         let field = fd
             .field_name
             .clone()
             .or_else(|| fd.field_id.clone())
             .unwrap_or_default();
-        let alias = fd
-            .alias
-            .as_deref()
-            .map(|a| format!(" '{a}'"))
-            .unwrap_or_default();
         report.note(
-            format!("custom field {field}{alias}"),
-            format!("PSO has no custom fields yet — {keep}"),
+            format!("custom field {field}{}", field_alias(fd)),
+            format!("PSO has no custom fields yet — {KEEP}"),
             String::new(),
         );
     }
-    let field_topic: HashMap<String, String> = p
-        .extended_attributes
+    p.extended_attributes
         .iter()
         .filter_map(|fd| {
             let id = fd.field_id.clone()?;
             let field = fd.field_name.clone().unwrap_or_else(|| id.clone());
-            let alias = fd
-                .alias
-                .as_deref()
-                .map(|a| format!(" '{a}'"))
-                .unwrap_or_default();
-            Some((id, format!("custom field {field}{alias}")))
+            Some((id, format!("custom field {field}{}", field_alias(fd))))
         })
-        .collect();
-    compare_calendar(p, site, &mut report);
+        .collect()
+}
 
-    // Tasks: which are imported, and the WBS from outline levels.
-    struct Pending<'a> {
-        t: &'a mspdi::Task,
-        id: String,
-        uid: i64,
-        parent: Option<usize>,
-        level: i64,
+/// ` 'Alias'`, or nothing.
+fn field_alias(fd: &mspdi::FieldDefinition) -> String {
+    fd.alias
+        .as_deref()
+        .map(|a| format!(" '{a}'"))
+        .unwrap_or_default()
+}
+
+/// Reports custom field values (of tasks or resources: `owner`) under their field's topic.
+fn note_field_values(
+    values: &[mspdi::ExtendedAttribute],
+    owner: &str,
+    lab: &str,
+    fields: &FieldTopics,
+    report: &mut ImportReport,
+) {
+    for e in values {
+        let topic = e
+            .field_id
+            .as_ref()
+            .and_then(|f| fields.get(f).cloned())
+            .unwrap_or_else(|| "custom field values".into());
+        report.note(
+            format!("{topic} ({owner} values)"),
+            format!("PSO has no custom fields yet — {KEEP}"),
+            format!("{lab} = {}", e.value.as_deref().unwrap_or("")),
+        );
     }
-    let mut pending: Vec<Pending> = Vec::with_capacity(p.tasks.len());
+}
+
+// ---------------------------------------------------------------- the WBS
+
+/// A task row that is imported, with its place in the WBS.
+struct OutlineTask<'a> {
+    t: &'a mspdi::Task,
+    /// The PSO task's ID.
+    id: String,
+    uid: i64,
+    /// Index of the parent row.
+    parent: Option<usize>,
+    level: i64,
+}
+
+/// The imported task rows in file order, and which of them are groups.
+struct Outline<'a> {
+    rows: Vec<OutlineTask<'a>>,
+    has_children: Vec<bool>,
+}
+
+/// Which task rows are imported (not: rows without a UID, blank rows, the project summary task,
+/// external tasks and subprojects, second rows with the same UID), and the WBS from their
+/// outline levels.
+fn outline<'a>(tasks: &'a [mspdi::Task], report: &mut ImportReport) -> Outline<'a> {
+    let mut rows: Vec<OutlineTask> = Vec::with_capacity(tasks.len());
     let mut stack: Vec<usize> = Vec::new();
     let mut seen_uids = BTreeSet::new();
-    for t in &p.tasks {
+    for t in tasks {
         let Some(uid) = t.uid else {
             report.note(
                 "tasks without a UID",
-                format!("not imported — {keep}"),
+                format!("not imported — {KEEP}"),
                 label(t),
             );
             continue;
@@ -162,7 +271,7 @@ pub fn map_document(
         if t.is_null == Some(true) {
             report.note(
                 "blank task rows",
-                format!("PSO has no blank rows — {keep}"),
+                format!("PSO has no blank rows — {KEEP}"),
                 format!("UID {uid}"),
             );
             continue;
@@ -173,7 +282,7 @@ pub fn map_document(
         if t.external_task == Some(true) || t.is_subproject == Some(true) {
             report.note(
                 "external tasks and inserted subprojects",
-                format!("PSO does not link plans across files — {keep}"),
+                format!("PSO does not link plans across files — {KEEP}"),
                 label(t),
             );
             continue;
@@ -181,56 +290,122 @@ pub fn map_document(
         if !seen_uids.insert(uid) {
             report.note(
                 "tasks with a duplicate UID",
-                format!("only the first is imported — {keep}"),
+                format!("only the first is imported — {KEEP}"),
                 label(t),
             );
             continue;
         }
         let level = t.outline_level.unwrap_or(1).max(1);
         while let Some(&top) = stack.last() {
-            if pending[top].level >= level {
+            if rows[top].level >= level {
                 stack.pop();
             } else {
                 break;
             }
         }
         let parent = stack.last().copied();
-        pending.push(Pending {
+        rows.push(OutlineTask {
             t,
             id: new_id(),
             uid,
             parent,
             level,
         });
-        stack.push(pending.len() - 1);
+        stack.push(rows.len() - 1);
     }
-    let mut has_children = vec![false; pending.len()];
-    for x in &pending {
+    let mut has_children = vec![false; rows.len()];
+    for x in &rows {
         if let Some(pi) = x.parent {
             has_children[pi] = true;
         }
     }
-    let mut next_pos: HashMap<Option<usize>, i64> = HashMap::new();
-    let mut tasks: Vec<ImportTask> = Vec::with_capacity(pending.len());
-    let mut id_of_uid: HashMap<i64, (String, usize)> = HashMap::with_capacity(pending.len());
+    Outline { rows, has_children }
+}
 
-    // People: match resources by e-mail, then by name.
-    let by_email: HashMap<String, &PersonKey> = people
-        .iter()
-        .filter_map(|x| Some((x.email.as_deref()?.trim().to_lowercase(), x)))
-        .collect();
-    let mut by_name: HashMap<String, Vec<&PersonKey>> = HashMap::new();
-    for x in people {
-        by_name
-            .entry(x.name.trim().to_lowercase())
-            .or_default()
-            .push(x);
+// ---------------------------------------------------------------- resources and people
+
+/// Resources matched to people.
+struct MatchedResources {
+    /// Resource UID → person ID, for every resource whose assignments are imported.
+    resource_map: BTreeMap<i64, String>,
+    /// People created for resources that matched nobody.
+    new_people: Vec<ImportPerson>,
+}
+
+/// People by lower-case e-mail and name: those that exist and those this import creates.
+struct PeopleIndex<'a> {
+    by_email: HashMap<String, &'a PersonKey>,
+    by_name: HashMap<String, Vec<&'a PersonKey>>,
+    created_by_email: HashMap<String, String>,
+    created_by_name: HashMap<String, String>,
+}
+
+impl<'a> PeopleIndex<'a> {
+    fn new(people: &'a [PersonKey]) -> Self {
+        let by_email = people
+            .iter()
+            .filter_map(|x| Some((x.email.as_deref()?.trim().to_lowercase(), x)))
+            .collect();
+        let mut by_name: HashMap<String, Vec<&PersonKey>> = HashMap::new();
+        for x in people {
+            by_name
+                .entry(x.name.trim().to_lowercase())
+                .or_default()
+                .push(x);
+        }
+        Self {
+            by_email,
+            by_name,
+            created_by_email: HashMap::new(),
+            created_by_name: HashMap::new(),
+        }
     }
+
+    /// The person of a resource: by e-mail, then by name (the first of several, reported),
+    /// then among the people this import created.
+    fn find(
+        &self,
+        r: &mspdi::Resource,
+        email: Option<&String>,
+        lname: &str,
+        report: &mut ImportReport,
+    ) -> Option<String> {
+        email
+            .and_then(|e| self.by_email.get(e).map(|x| x.id.clone()))
+            .or_else(|| match self.by_name.get(lname) {
+                Some(v) if v.len() == 1 => Some(v[0].id.clone()),
+                Some(v) if v.len() > 1 => {
+                    report.note(
+                        "resources matching several people by name",
+                        "matched to the first; give the resource an e-mail address to choose",
+                        res_label(r),
+                    );
+                    Some(v[0].id.clone())
+                }
+                _ => None,
+            })
+            .or_else(|| {
+                email
+                    .and_then(|e| self.created_by_email.get(e).cloned())
+                    .or_else(|| self.created_by_name.get(lname).cloned())
+            })
+    }
+}
+
+/// Matches work resources to people by e-mail, then by name; creates people for the others
+/// when the import asks so (otherwise their assignments are not imported). Material and cost
+/// resources, and what PSO does not hold of a resource, go to the report.
+fn match_resources(
+    resources: &[mspdi::Resource],
+    people: &[PersonKey],
+    opts: &ImportOptions,
+    fields: &FieldTopics,
+    report: &mut ImportReport,
+) -> MatchedResources {
+    let mut index = PeopleIndex::new(people);
     let mut resource_map: BTreeMap<i64, String> = BTreeMap::new();
     let mut new_people: Vec<ImportPerson> = Vec::new();
-    let mut created_by_email: HashMap<String, String> = HashMap::new();
-    let mut created_by_name: HashMap<String, String> = HashMap::new();
-    for r in &p.resources {
+    for r in resources {
         let Some(uid) = r.uid else { continue };
         let rname = r.name.as_deref().map(str::trim).unwrap_or("");
         if r.is_null == Some(true) || rname.is_empty() {
@@ -248,7 +423,7 @@ pub fn map_document(
                 } else {
                     "cost resources"
                 },
-                format!("PSO's people are work resources — {keep}"),
+                format!("PSO's people are work resources — {KEEP}"),
                 res_label(r),
             );
             continue;
@@ -259,28 +434,7 @@ pub fn map_document(
             .map(|e| e.trim().to_lowercase())
             .filter(|e| !e.is_empty());
         let lname = rname.to_lowercase();
-        let found = email
-            .as_ref()
-            .and_then(|e| by_email.get(e).map(|x| x.id.clone()))
-            .or_else(|| match by_name.get(&lname) {
-                Some(v) if v.len() == 1 => Some(v[0].id.clone()),
-                Some(v) if v.len() > 1 => {
-                    report.note(
-                        "resources matching several people by name",
-                        "matched to the first; give the resource an e-mail address to choose",
-                        res_label(r),
-                    );
-                    Some(v[0].id.clone())
-                }
-                _ => None,
-            })
-            .or_else(|| {
-                email
-                    .as_ref()
-                    .and_then(|e| created_by_email.get(e).cloned())
-                    .or_else(|| created_by_name.get(&lname).cloned())
-            });
-        let person_id = match found {
+        let person_id = match index.find(r, email.as_ref(), &lname, report) {
             Some(id) => {
                 report.people_matched += 1;
                 Some(id)
@@ -297,9 +451,9 @@ pub fn map_document(
                     site_id: opts.site_id.clone(),
                 });
                 if let Some(e) = valid_email {
-                    created_by_email.insert(e, id.clone());
+                    index.created_by_email.insert(e, id.clone());
                 }
-                created_by_name.insert(lname.clone(), id.clone());
+                index.created_by_name.insert(lname.clone(), id.clone());
                 report.people_created += 1;
                 Some(id)
             }
@@ -309,7 +463,7 @@ pub fn map_document(
                     format!(
                         "no person with this e-mail or name; their assignments are not \
                          imported (import with \"create unmatched people\" to create them) — \
-                         {keep}"
+                         {KEEP}"
                     ),
                     res_label(r),
                 );
@@ -319,260 +473,137 @@ pub fn map_document(
         if let Some(pid) = person_id {
             resource_map.insert(uid, pid);
         }
-        if r.standard_rate.unwrap_or(0.0) != 0.0
-            || r.overtime_rate.unwrap_or(0.0) != 0.0
-            || r.cost_per_use.unwrap_or(0.0) != 0.0
-        {
-            report.note(
-                "resource cost rates",
-                format!("PSO has no cost rates per person yet — {keep}"),
-                res_label(r),
-            );
-        }
-        if r.max_units.is_some_and(|m| (m - 1.0).abs() > 1e-9) {
-            report.note(
-                "resource max units",
-                format!("PSO's capacity comes from the person's site calendar — {keep}"),
-                format!("{} {}%", res_label(r), r.max_units.unwrap_or(1.0) * 100.0),
-            );
-        }
-        if !r.availability_periods.is_empty() {
-            report.note(
-                "resource availability periods",
-                format!("not carried — {keep}"),
-                res_label(r),
-            );
-        }
-        if r.calendar_uid.is_some_and(|c| c >= 0) {
-            report.note(
-                "resource calendars",
-                format!("PSO uses the calendar of the person's site — {keep}"),
-                res_label(r),
-            );
-        }
-        if r.notes.as_deref().is_some_and(|n| !n.trim().is_empty()) {
-            report.note(
-                "resource notes",
-                format!("not carried — {keep}"),
-                res_label(r),
-            );
-        }
-        for x in &r.extended_attributes {
-            let topic = x
-                .field_id
-                .as_ref()
-                .and_then(|f| field_topic.get(f).cloned())
-                .unwrap_or_else(|| "custom field values".into());
-            report.note(
-                format!("{topic} (resource values)"),
-                format!("PSO has no custom fields yet — {keep}"),
-                format!("{} = {}", res_label(r), x.value.as_deref().unwrap_or("")),
-            );
-        }
-        if r.baselines
-            .iter()
-            .any(|b| b.work.is_some() || b.cost.is_some())
-        {
-            report.note(
-                "resource baselines",
-                format!("PSO baselines hold task dates — {keep}"),
-                res_label(r),
-            );
-        }
+        note_resource_not_carried(r, fields, report);
     }
+    MatchedResources {
+        resource_map,
+        new_people,
+    }
+}
 
-    // Assignments (needed first for the effort rule).
-    let mut assigned_people: HashMap<i64, usize> = HashMap::new();
-    for a in &p.assignments {
+/// What PSO does not hold of a work resource: cost rates, max units, availability, calendar,
+/// notes, custom field values, baselines.
+fn note_resource_not_carried(r: &mspdi::Resource, fields: &FieldTopics, report: &mut ImportReport) {
+    if r.standard_rate.unwrap_or(0.0) != 0.0
+        || r.overtime_rate.unwrap_or(0.0) != 0.0
+        || r.cost_per_use.unwrap_or(0.0) != 0.0
+    {
+        report.note(
+            "resource cost rates",
+            format!("PSO has no cost rates per person yet — {KEEP}"),
+            res_label(r),
+        );
+    }
+    if r.max_units.is_some_and(|m| (m - 1.0).abs() > 1e-9) {
+        report.note(
+            "resource max units",
+            format!("PSO's capacity comes from the person's site calendar — {KEEP}"),
+            format!("{} {}%", res_label(r), r.max_units.unwrap_or(1.0) * 100.0),
+        );
+    }
+    if !r.availability_periods.is_empty() {
+        report.note(
+            "resource availability periods",
+            format!("not carried — {KEEP}"),
+            res_label(r),
+        );
+    }
+    if r.calendar_uid.is_some_and(|c| c >= 0) {
+        report.note(
+            "resource calendars",
+            format!("PSO uses the calendar of the person's site — {KEEP}"),
+            res_label(r),
+        );
+    }
+    if r.notes.as_deref().is_some_and(|n| !n.trim().is_empty()) {
+        report.note(
+            "resource notes",
+            format!("not carried — {KEEP}"),
+            res_label(r),
+        );
+    }
+    note_field_values(
+        &r.extended_attributes,
+        "resource",
+        &res_label(r),
+        fields,
+        report,
+    );
+    if r.baselines
+        .iter()
+        .any(|b| b.work.is_some() || b.cost.is_some())
+    {
+        report.note(
+            "resource baselines",
+            format!("PSO baselines hold task dates — {KEEP}"),
+            res_label(r),
+        );
+    }
+}
+
+/// How many matched people each task (by UID) has: a fixed-work task keeps its work as effort
+/// only when someone does it.
+fn assigned_people(
+    assignments: &[mspdi::Assignment],
+    resource_map: &BTreeMap<i64, String>,
+) -> HashMap<i64, usize> {
+    let mut assigned: HashMap<i64, usize> = HashMap::new();
+    for a in assignments {
         if let (Some(t), Some(r)) = (a.task_uid, a.resource_uid) {
             if resource_map.contains_key(&r) {
-                *assigned_people.entry(t).or_default() += 1;
+                *assigned.entry(t).or_default() += 1;
             }
         }
     }
+    assigned
+}
 
-    for (i, x) in pending.iter().enumerate() {
+// ---------------------------------------------------------------- tasks
+
+/// The imported tasks, in the order of the outline's rows.
+struct MappedTasks {
+    tasks: Vec<ImportTask>,
+    /// Task UID → (PSO task ID, index in `tasks`).
+    id_of_uid: HashMap<i64, (String, usize)>,
+}
+
+/// A task's length in PSO: a duration, an effort (fixed-work tasks with people), or neither
+/// (groups, milestones).
+#[derive(Debug, PartialEq)]
+struct Length {
+    duration_minutes: Option<i64>,
+    effort_minutes: Option<i64>,
+    milestone: bool,
+}
+
+/// The outline's rows as PSO tasks (name, place in the WBS, length); counts tasks, groups and
+/// milestones, and reports what PSO does not hold of each task.
+fn map_tasks(
+    outline: &Outline,
+    units: Units,
+    assigned: &HashMap<i64, usize>,
+    fields: &FieldTopics,
+    report: &mut ImportReport,
+) -> MappedTasks {
+    let rows = &outline.rows;
+    let mut next_pos: HashMap<Option<usize>, i64> = HashMap::new();
+    let mut tasks: Vec<ImportTask> = Vec::with_capacity(rows.len());
+    let mut id_of_uid: HashMap<i64, (String, usize)> = HashMap::with_capacity(rows.len());
+    for (i, x) in rows.iter().enumerate() {
         let t = x.t;
         let lab = label(t);
-        let group = has_children[i];
-        let mut tname = t.name.as_deref().map(str::trim).unwrap_or("").to_string();
-        if tname.is_empty() {
-            tname = format!("Task {}", x.uid);
-            report.note(
-                "tasks without a name",
-                "named 'Task <UID>' in PSO",
-                lab.clone(),
-            );
-        } else if tname.chars().count() > 200 {
-            tname = tname.chars().take(200).collect();
-            report.note(
-                "task names over 200 characters",
-                format!("shortened in PSO — {keep}"),
-                lab.clone(),
-            );
-        }
-        let minutes = t.duration.as_ref().and_then(Duration::minutes);
-        let pso_minutes = minutes.map(|m| {
-            if is_elapsed(t.duration_format) {
-                units.elapsed_to_pso(m)
-            } else {
-                units.to_pso(m)
-            }
-        });
-        if is_elapsed(t.duration_format) && !group {
-            report.note(
-                "elapsed durations",
-                format!(
-                    "PSO counts working days: converted by the share of working time in a week \
-                     — {keep}"
-                ),
-                lab.clone(),
-            );
-        }
-        let milestone = t.milestone == Some(true) && !group;
-        let mut duration_minutes = None;
-        let mut effort_minutes = None;
-        if group {
-            // A group's dates come from its children.
-        } else if milestone {
-            if pso_minutes.unwrap_or(0) > 0 {
-                report.note(
-                    "milestones with a duration",
-                    format!("PSO milestones have no length — {keep}"),
-                    lab.clone(),
-                );
-            }
-        } else {
-            let work = t.work.as_ref().and_then(Duration::minutes).unwrap_or(0.0);
-            if t.task_type.and_then(Coded::known) == Some(TaskType::FixedWork)
-                && work > 0.0
-                && assigned_people.get(&x.uid).copied().unwrap_or(0) > 0
-            {
-                effort_minutes = Some(work.round() as i64);
-            } else {
-                duration_minutes = Some(pso_minutes.unwrap_or(0).clamp(0, 48_000_000));
-            }
-        }
-        if group && t.summary != Some(true) {
-            // Outline says group; fine.
-        }
-        if !group && t.summary == Some(true) {
-            report.note(
-                "summary tasks without subtasks",
-                "imported as ordinary tasks",
-                lab.clone(),
-            );
-        }
-        let constraint = t.constraint_type.and_then(Coded::known);
-        if let Some(c) = constraint.filter(|c| c.has_date()) {
-            report.note(
-                "date constraints",
-                format!("PSO has no date constraints yet — {keep}"),
-                format!(
-                    "{lab}: {} {}",
-                    c.phrase(),
-                    t.constraint_date.map(|d| d.to_string()).unwrap_or_default()
-                ),
-            );
-        } else if constraint == Some(ConstraintType::AsLateAsPossible) {
-            report.note(
-                "as late as possible",
-                format!("PSO schedules as soon as possible — {keep}"),
-                lab.clone(),
-            );
-        }
-        if let Some(d) = t.deadline {
-            report.note(
-                "deadlines",
-                format!("PSO has no deadlines yet — {keep}"),
-                format!("{lab}: {d}"),
-            );
-        }
-        if t.percent_complete.unwrap_or(0.0) > 0.0 || t.actual_start.is_some() {
-            report.note(
-                "progress (percent complete, actual dates)",
-                format!("PSO records progress through status updates — {keep}"),
-                format!("{lab}: {}%", t.percent_complete.unwrap_or(0.0)),
-            );
-        }
-        if t.notes.as_deref().is_some_and(|n| !n.trim().is_empty()) {
-            report.note("task notes", format!("not carried — {keep}"), lab.clone());
-        }
-        if t.cost.unwrap_or(0.0) != 0.0 || t.fixed_cost.unwrap_or(0.0) != 0.0 {
-            report.note(
-                "task costs",
-                format!("PSO's budgets are kept per cost category — {keep}"),
-                format!("{lab}: {}", t.cost.or(t.fixed_cost).unwrap_or(0.0)),
-            );
-        }
-        if t.manual == Some(true) {
-            report.note(
-                "manually scheduled tasks",
-                format!("PSO schedules every task — {keep}"),
-                lab.clone(),
-            );
-        }
-        if t.calendar_uid.is_some_and(|c| c >= 0) {
-            report.note(
-                "task calendars",
-                format!("PSO uses the site's calendar — {keep}"),
-                lab.clone(),
-            );
-        }
-        if t.priority.is_some_and(|pr| pr != 500) {
-            report.note(
-                "task priorities",
-                format!("PSO has priorities per project — {keep}"),
-                format!("{lab}: {}", t.priority.unwrap_or(500)),
-            );
-        }
-        if t.recurring == Some(true) {
-            report.note(
-                "recurring tasks",
-                format!("imported as one task — {keep}"),
-                lab.clone(),
-            );
-        }
-        if t.leveling_delay.unwrap_or(0.0) != 0.0 {
-            report.note(
-                "leveling delays",
-                format!("PSO levels by itself — {keep}"),
-                lab.clone(),
-            );
-        }
-        if t.active == Some(false) {
-            report.note(
-                "inactive tasks",
-                "imported as ordinary tasks".to_string(),
-                lab.clone(),
-            );
-        }
-        if !t.timephased_data.is_empty() {
-            report.note(
-                "timephased task data",
-                format!("not carried — {keep}"),
-                lab.clone(),
-            );
-        }
-        for e in &t.extended_attributes {
-            let topic = e
-                .field_id
-                .as_ref()
-                .and_then(|f| field_topic.get(f).cloned())
-                .unwrap_or_else(|| "custom field values".into());
-            report.note(
-                format!("{topic} (task values)"),
-                format!("PSO has no custom fields yet — {keep}"),
-                format!("{lab} = {}", e.value.as_deref().unwrap_or("")),
-            );
-        }
+        let group = outline.has_children[i];
+        let name = task_name(t, x.uid, &lab, report);
+        let with_people = assigned.get(&x.uid).copied().unwrap_or(0) > 0;
+        let length = task_length(t, group, with_people, units, &lab, report);
+        note_task_not_carried(t, group, &lab, fields, report);
         if group {
             report.groups += 1;
         }
-        if milestone {
+        if length.milestone {
             report.milestones += 1;
         }
-        let parent_id = x.parent.map(|pi| pending[pi].id.clone());
+        let parent_id = x.parent.map(|pi| rows[pi].id.clone());
         let pos = next_pos.entry(x.parent).or_insert(0);
         let position = *pos;
         *pos += 1;
@@ -581,19 +612,227 @@ pub fn map_document(
             id: x.id.clone(),
             parent_id,
             position,
-            name: tname,
-            duration_minutes,
-            effort_minutes,
-            milestone,
+            name,
+            duration_minutes: length.duration_minutes,
+            effort_minutes: length.effort_minutes,
+            milestone: length.milestone,
             source_uid: x.uid,
         });
     }
     report.tasks = tasks.len();
+    MappedTasks { tasks, id_of_uid }
+}
 
-    // Links.
+/// The task's name, trimmed: `Task <UID>` when it has none, at most 200 characters.
+fn task_name(t: &mspdi::Task, uid: i64, lab: &str, report: &mut ImportReport) -> String {
+    let mut name = t.name.as_deref().map(str::trim).unwrap_or("").to_string();
+    if name.is_empty() {
+        name = format!("Task {uid}");
+        report.note(
+            "tasks without a name",
+            "named 'Task <UID>' in PSO",
+            lab.to_string(),
+        );
+    } else if name.chars().count() > 200 {
+        name = name.chars().take(200).collect();
+        report.note(
+            "task names over 200 characters",
+            format!("shortened in PSO — {KEEP}"),
+            lab.to_string(),
+        );
+    }
+    name
+}
+
+/// The task's length in PSO minutes (the file's working minutes in 8-hour days; elapsed
+/// durations by the share of working time in a week). A group's dates come from its children;
+/// a milestone has no length; a fixed-work task with people keeps its work as effort.
+fn task_length(
+    t: &mspdi::Task,
+    group: bool,
+    with_people: bool,
+    units: Units,
+    lab: &str,
+    report: &mut ImportReport,
+) -> Length {
+    let elapsed = is_elapsed(t.duration_format);
+    let minutes = t.duration.as_ref().and_then(Duration::minutes);
+    let pso_minutes = minutes.map(|m| {
+        if elapsed {
+            units.elapsed_to_pso(m)
+        } else {
+            units.to_pso(m)
+        }
+    });
+    if elapsed && !group {
+        report.note(
+            "elapsed durations",
+            format!(
+                "PSO counts working days: converted by the share of working time in a week \
+                 — {KEEP}"
+            ),
+            lab.to_string(),
+        );
+    }
+    let milestone = t.milestone == Some(true) && !group;
+    let mut length = Length {
+        duration_minutes: None,
+        effort_minutes: None,
+        milestone,
+    };
+    if group {
+        // A group's dates come from its children.
+    } else if milestone {
+        if pso_minutes.unwrap_or(0) > 0 {
+            report.note(
+                "milestones with a duration",
+                format!("PSO milestones have no length — {KEEP}"),
+                lab.to_string(),
+            );
+        }
+    } else {
+        let work = t.work.as_ref().and_then(Duration::minutes).unwrap_or(0.0);
+        if t.task_type.and_then(Coded::known) == Some(TaskType::FixedWork)
+            && work > 0.0
+            && with_people
+        {
+            length.effort_minutes = Some(work.round() as i64);
+        } else {
+            length.duration_minutes = Some(pso_minutes.unwrap_or(0).clamp(0, 48_000_000));
+        }
+    }
+    length
+}
+
+/// What PSO does not hold of a task: summary flags without subtasks, constraints, deadlines,
+/// progress, notes, costs, manual scheduling, calendars, priorities, recurrence, leveling
+/// delays, inactivity, timephased data, custom field values.
+fn note_task_not_carried(
+    t: &mspdi::Task,
+    group: bool,
+    lab: &str,
+    fields: &FieldTopics,
+    report: &mut ImportReport,
+) {
+    if !group && t.summary == Some(true) {
+        report.note(
+            "summary tasks without subtasks",
+            "imported as ordinary tasks",
+            lab.to_string(),
+        );
+    }
+    let constraint = t.constraint_type.and_then(Coded::known);
+    if let Some(c) = constraint.filter(|c| c.has_date()) {
+        report.note(
+            "date constraints",
+            format!("PSO has no date constraints yet — {KEEP}"),
+            format!(
+                "{lab}: {} {}",
+                c.phrase(),
+                t.constraint_date.map(|d| d.to_string()).unwrap_or_default()
+            ),
+        );
+    } else if constraint == Some(ConstraintType::AsLateAsPossible) {
+        report.note(
+            "as late as possible",
+            format!("PSO schedules as soon as possible — {KEEP}"),
+            lab.to_string(),
+        );
+    }
+    if let Some(d) = t.deadline {
+        report.note(
+            "deadlines",
+            format!("PSO has no deadlines yet — {KEEP}"),
+            format!("{lab}: {d}"),
+        );
+    }
+    if t.percent_complete.unwrap_or(0.0) > 0.0 || t.actual_start.is_some() {
+        report.note(
+            "progress (percent complete, actual dates)",
+            format!("PSO records progress through status updates — {KEEP}"),
+            format!("{lab}: {}%", t.percent_complete.unwrap_or(0.0)),
+        );
+    }
+    if t.notes.as_deref().is_some_and(|n| !n.trim().is_empty()) {
+        report.note(
+            "task notes",
+            format!("not carried — {KEEP}"),
+            lab.to_string(),
+        );
+    }
+    if t.cost.unwrap_or(0.0) != 0.0 || t.fixed_cost.unwrap_or(0.0) != 0.0 {
+        report.note(
+            "task costs",
+            format!("PSO's budgets are kept per cost category — {KEEP}"),
+            format!("{lab}: {}", t.cost.or(t.fixed_cost).unwrap_or(0.0)),
+        );
+    }
+    if t.manual == Some(true) {
+        report.note(
+            "manually scheduled tasks",
+            format!("PSO schedules every task — {KEEP}"),
+            lab.to_string(),
+        );
+    }
+    if t.calendar_uid.is_some_and(|c| c >= 0) {
+        report.note(
+            "task calendars",
+            format!("PSO uses the site's calendar — {KEEP}"),
+            lab.to_string(),
+        );
+    }
+    if t.priority.is_some_and(|pr| pr != 500) {
+        report.note(
+            "task priorities",
+            format!("PSO has priorities per project — {KEEP}"),
+            format!("{lab}: {}", t.priority.unwrap_or(500)),
+        );
+    }
+    if t.recurring == Some(true) {
+        report.note(
+            "recurring tasks",
+            format!("imported as one task — {KEEP}"),
+            lab.to_string(),
+        );
+    }
+    if t.leveling_delay.unwrap_or(0.0) != 0.0 {
+        report.note(
+            "leveling delays",
+            format!("PSO levels by itself — {KEEP}"),
+            lab.to_string(),
+        );
+    }
+    if t.active == Some(false) {
+        report.note(
+            "inactive tasks",
+            "imported as ordinary tasks".to_string(),
+            lab.to_string(),
+        );
+    }
+    if !t.timephased_data.is_empty() {
+        report.note(
+            "timephased task data",
+            format!("not carried — {KEEP}"),
+            lab.to_string(),
+        );
+    }
+    note_field_values(&t.extended_attributes, "task", lab, fields, report);
+}
+
+// ---------------------------------------------------------------- links
+
+/// The predecessor links between imported tasks as dependencies: one per pair of tasks, none
+/// across projects or of a task to itself; lags in PSO minutes (percent and elapsed lags
+/// converted and reported).
+fn map_links(
+    outline: &Outline,
+    mapped: &MappedTasks,
+    units: Units,
+    report: &mut ImportReport,
+) -> Vec<ImportDependency> {
     let mut pairs = BTreeSet::new();
     let mut dependencies = Vec::new();
-    for x in &pending {
+    for x in &outline.rows {
         let t = x.t;
         for l in &t.predecessor_links {
             let Some(puid) = l.predecessor_uid else {
@@ -602,15 +841,15 @@ pub fn map_document(
             if l.cross_project == Some(true) {
                 report.note(
                     "links to other projects",
-                    format!("PSO does not link plans across files — {keep}"),
+                    format!("PSO does not link plans across files — {KEEP}"),
                     label(t),
                 );
                 continue;
             }
-            let Some((pid, pidx)) = id_of_uid.get(&puid) else {
+            let Some((pid, pidx)) = mapped.id_of_uid.get(&puid) else {
                 report.note(
                     "links to tasks that were not imported",
-                    format!("not carried — {keep}"),
+                    format!("not carried — {KEEP}"),
                     format!("{} ← UID {puid}", label(t)),
                 );
                 continue;
@@ -618,7 +857,7 @@ pub fn map_document(
             if *pid == x.id {
                 report.note(
                     "links of a task to itself",
-                    format!("not carried — {keep}"),
+                    format!("not carried — {KEEP}"),
                     label(t),
                 );
                 continue;
@@ -626,19 +865,19 @@ pub fn map_document(
             if !pairs.insert((pid.clone(), x.id.clone())) {
                 report.note(
                     "second links between the same two tasks",
-                    format!("PSO keeps one link per pair of tasks — {keep}"),
+                    format!("PSO keeps one link per pair of tasks — {KEEP}"),
                     label(t),
                 );
                 continue;
             }
-            let pred_minutes = tasks[*pidx].duration_minutes;
+            let pred_minutes = mapped.tasks[*pidx].duration_minutes;
             let (dt, lag, note) = map_link(l, units, pred_minutes);
             if let Some(n) = note {
                 report.note(
                     format!("{n}s"),
                     format!(
                         "PSO's lags are in working days: converted to a fixed lag of the same \
-                         length today — {keep}"
+                         length today — {KEEP}"
                     ),
                     format!(
                         "{} ← UID {puid}: {:.2} days",
@@ -656,11 +895,22 @@ pub fn map_document(
         }
     }
     report.dependencies = dependencies.len();
+    dependencies
+}
 
-    // Assignments.
-    let mut assignments = Vec::new();
-    let mut asg_pairs = BTreeSet::new();
-    for a in &p.assignments {
+// ---------------------------------------------------------------- assignments
+
+/// Assignments of matched people to imported tasks: one per person and task, units above 0
+/// and at most 1000 %; what PSO does not hold of an assignment is reported.
+fn map_assignments(
+    assignments: &[mspdi::Assignment],
+    id_of_uid: &HashMap<i64, (String, usize)>,
+    resource_map: &BTreeMap<i64, String>,
+    report: &mut ImportReport,
+) -> Vec<ImportAssignment> {
+    let mut out = Vec::new();
+    let mut pairs = BTreeSet::new();
+    for a in assignments {
         let (Some(tu), Some(ru)) = (a.task_uid, a.resource_uid) else {
             continue;
         };
@@ -668,14 +918,14 @@ pub fn map_document(
             continue;
         };
         let Some(person) = resource_map.get(&ru) else {
-            continue; // unmatched, material or cost resource: reported above
+            continue; // unmatched, material or cost resource: reported with the resources
         };
         let alab = format!("task UID {tu}, resource UID {ru}");
         let mut u = units_milli(a.units);
         if u <= 0 {
             report.note(
                 "assignments with no units",
-                format!("PSO assignments have units above 0 — {keep}"),
+                format!("PSO assignments have units above 0 — {KEEP}"),
                 alab,
             );
             continue;
@@ -683,91 +933,111 @@ pub fn map_document(
         if u > 10_000 {
             report.note(
                 "assignments over 1000 %",
-                format!("capped at 1000 % in PSO — {keep}"),
+                format!("capped at 1000 % in PSO — {KEEP}"),
                 alab.clone(),
             );
             u = 10_000;
         }
-        if !asg_pairs.insert((tid.clone(), person.clone())) {
+        if !pairs.insert((tid.clone(), person.clone())) {
             report.note(
                 "second assignments of the same person to a task",
-                format!("PSO keeps one assignment per person and task — {keep}"),
+                format!("PSO keeps one assignment per person and task — {KEEP}"),
                 alab,
             );
             continue;
         }
-        if a.work_contour
-            .is_some_and(|c| c != Coded::Known(WorkContour::Flat))
-        {
-            report.note(
-                "work contours",
-                format!("PSO spreads work evenly — {keep}"),
-                alab.clone(),
-            );
-        }
-        if a.delay.unwrap_or(0.0) != 0.0 {
-            report.note(
-                "assignment delays",
-                format!("not carried — {keep}"),
-                alab.clone(),
-            );
-        }
-        if a.cost.unwrap_or(0.0) != 0.0 {
-            report.note(
-                "assignment costs",
-                format!("not carried — {keep}"),
-                alab.clone(),
-            );
-        }
-        if !a.timephased_data.is_empty() {
-            report.note(
-                "timephased assignment data",
-                format!("not carried — {keep}"),
-                alab.clone(),
-            );
-        }
-        if !a.baselines.is_empty() {
-            report.note(
-                "assignment baselines",
-                format!("PSO baselines hold task dates — {keep}"),
-                alab.clone(),
-            );
-        }
-        assignments.push(ImportAssignment {
+        note_assignment_not_carried(a, &alab, report);
+        out.push(ImportAssignment {
             task_id: tid.clone(),
             person_id: person.clone(),
             units_milli: u,
         });
     }
-    report.assignments = assignments.len();
+    report.assignments = out.len();
+    out
+}
 
-    // Baselines.
-    let to_site = |d: NaiveDateTime| -> String {
-        tz.from_local_datetime(&d)
-            .earliest()
-            .or_else(|| {
-                tz.from_local_datetime(&(d + chrono::Duration::hours(1)))
-                    .earliest()
-            })
-            .map(|x| x.to_rfc3339())
-            .unwrap_or_else(|| d.and_utc().to_rfc3339())
-    };
+/// What PSO does not hold of an assignment: work contours, delays, costs, timephased data,
+/// baselines.
+fn note_assignment_not_carried(a: &mspdi::Assignment, alab: &str, report: &mut ImportReport) {
+    if a.work_contour
+        .is_some_and(|c| c != Coded::Known(WorkContour::Flat))
+    {
+        report.note(
+            "work contours",
+            format!("PSO spreads work evenly — {KEEP}"),
+            alab.to_string(),
+        );
+    }
+    if a.delay.unwrap_or(0.0) != 0.0 {
+        report.note(
+            "assignment delays",
+            format!("not carried — {KEEP}"),
+            alab.to_string(),
+        );
+    }
+    if a.cost.unwrap_or(0.0) != 0.0 {
+        report.note(
+            "assignment costs",
+            format!("not carried — {KEEP}"),
+            alab.to_string(),
+        );
+    }
+    if !a.timephased_data.is_empty() {
+        report.note(
+            "timephased assignment data",
+            format!("not carried — {KEEP}"),
+            alab.to_string(),
+        );
+    }
+    if !a.baselines.is_empty() {
+        report.note(
+            "assignment baselines",
+            format!("PSO baselines hold task dates — {KEEP}"),
+            alab.to_string(),
+        );
+    }
+}
+
+// ---------------------------------------------------------------- baselines
+
+/// A date and time of the file (local, no zone) in the site's time zone, RFC 3339; a time
+/// skipped by a DST change moves one hour on.
+fn to_site(tz: chrono_tz::Tz, d: NaiveDateTime) -> String {
+    tz.from_local_datetime(&d)
+        .earliest()
+        .or_else(|| {
+            tz.from_local_datetime(&(d + chrono::Duration::hours(1)))
+                .earliest()
+        })
+        .map(|x| x.to_rfc3339())
+        .unwrap_or_else(|| d.and_utc().to_rfc3339())
+}
+
+/// The task baselines 0–10 with their dates (`MS Project baseline <n>`); baseline work and cost
+/// are reported. Sets the report's baseline names.
+fn map_baselines(
+    outline: &Outline,
+    tasks: &[ImportTask],
+    tz: chrono_tz::Tz,
+    report: &mut ImportReport,
+) -> Vec<ImportBaseline> {
     let mut by_number: BTreeMap<i64, Vec<ImportBaselineTask>> = BTreeMap::new();
-    for (x, it) in pending.iter().zip(&tasks) {
+    for (x, it) in outline.rows.iter().zip(tasks) {
         for b in &x.t.baselines {
             let n = b.number.unwrap_or(0);
             if let (Some(s), Some(f)) = (b.start, b.finish) {
                 by_number.entry(n).or_default().push(ImportBaselineTask {
                     task_id: it.id.clone(),
                     name: it.name.clone(),
-                    start: to_site(s),
-                    finish: to_site(f),
+                    start: to_site(tz, s),
+                    finish: to_site(tz, f),
                 });
             }
             if b.cost.unwrap_or(0.0) != 0.0 || b.work.is_some() {
                 report.note(
                     "baseline work and cost",
-                    format!("PSO baselines hold task dates — {keep}"),
+                    format!("PSO baselines hold task dates — {KEEP}"),
                     format!("{} baseline {n}", label(x.t)),
                 );
             }
@@ -781,24 +1051,5 @@ pub fn map_document(
         })
         .collect();
     report.baselines = baselines.iter().map(|b| b.name.clone()).collect();
-
-    let report_json = serde_json::to_value(&report).map_err(AppError::internal)?;
-    Ok((
-        ImportPlan {
-            project,
-            people: new_people,
-            tasks,
-            dependencies,
-            assignments,
-            baselines,
-            source: ImportSource {
-                format: "mspdi".into(),
-                file_name: opts.file_name.clone(),
-                content,
-                report: report_json,
-                resource_map,
-            },
-        },
-        report,
-    ))
+    baselines
 }
