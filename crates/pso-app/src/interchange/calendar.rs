@@ -198,3 +198,99 @@ pub(super) fn compare_calendar(doc: &mspdi::Project, site: &Site, report: &mut I
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn site() -> Site {
+        Site {
+            id: "site".into(),
+            version: 1,
+            code: "ZRH".into(),
+            name: "Zurich".into(),
+            country: "CH".into(),
+            time_zone: "Europe/Zurich".into(),
+            currency: "CHF".into(),
+            working_week: ["mon", "tue", "wed", "thu", "fri"]
+                .map(String::from)
+                .to_vec(),
+            working_hours: vec![
+                ["08:00".into(), "12:00".into()],
+                ["13:00".into(), "17:00".into()],
+            ],
+            holidays: vec![pso_domain::model::Holiday {
+                date: "2025-12-25".into(),
+                name: "Christmas".into(),
+            }],
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    fn compare(calendars: &str) -> Vec<(String, Vec<String>)> {
+        let xml = format!(
+            "<Project xmlns=\"{}\"><CalendarUID>1</CalendarUID><Calendars>{calendars}\
+             </Calendars></Project>",
+            mspdi::NAMESPACE
+        );
+        let p = mspdi::from_str(&xml).unwrap().project;
+        let mut r = ImportReport::default();
+        compare_calendar(&p, &site(), &mut r);
+        r.items.into_iter().map(|i| (i.topic, i.examples)).collect()
+    }
+
+    #[test]
+    fn the_same_calendar_says_nothing() {
+        // Days the calendar does not define are MS Project's standard days; the site's
+        // holidays are no difference.
+        assert!(compare(
+            "<Calendar><UID>1</UID><Name>Standard</Name><IsBaseCalendar>1</IsBaseCalendar>\
+             <Exceptions><Exception><TimePeriod><FromDate>2025-12-25T00:00:00</FromDate>\
+             <ToDate>2025-12-25T23:59:00</ToDate></TimePeriod><Occurrences>1</Occurrences>\
+             <Type>1</Type><DayWorking>0</DayWorking></Exception></Exceptions></Calendar>"
+        )
+        .is_empty());
+        assert!(compare("").is_empty());
+    }
+
+    #[test]
+    fn differences_from_the_site() {
+        let got = compare(
+            "<Calendar><UID>1</UID><Name>Six days</Name><WeekDays>\
+               <WeekDay><DayType>7</DayType><DayWorking>1</DayWorking><WorkingTimes>\
+                 <WorkingTime><FromTime>09:00:00</FromTime><ToTime>13:00:00</ToTime>\
+                 </WorkingTime></WorkingTimes></WeekDay>\
+               <WeekDay><DayType>0</DayType><DayWorking>0</DayWorking><TimePeriod>\
+                 <FromDate>2025-12-24T00:00:00</FromDate><ToDate>2025-12-25T23:59:00</ToDate>\
+               </TimePeriod></WeekDay>\
+               <WeekDay><DayType>12</DayType><DayWorking>1</DayWorking></WeekDay>\
+             </WeekDays></Calendar>\
+             <Calendar><UID>2</UID><Name>Ann</Name></Calendar>",
+        );
+        let want: Vec<(String, Vec<String>)> = vec![
+            (
+                "calendar: working days".into(),
+                vec![
+                    "'Six days' works mon, tue, wed, thu, fri, sat — site ZRH works mon, \
+                      tue, wed, thu, fri"
+                        .into(),
+                ],
+            ),
+            (
+                "calendar: working hours".into(),
+                vec!["'Six days' sat 09:00-13:00 — site ZRH 08:00-12:00, 13:00-17:00".into()],
+            ),
+            (
+                "calendar: non-working days that are not holidays of the site".into(),
+                vec!["2025-12-24".into()],
+            ),
+            (
+                "other calendars (resource and base calendars)".into(),
+                vec!["Ann".into()],
+            ),
+        ];
+        assert_eq!(got, want);
+    }
+}

@@ -1053,3 +1053,727 @@ fn map_baselines(
     report.baselines = baselines.iter().map(|b| b.name.clone()).collect();
     baselines
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use pso_domain::model::DependencyType;
+
+    /// A document from the children of `<Project>`.
+    fn project(children: &str) -> mspdi::Project {
+        let xml = format!(
+            "<Project xmlns=\"{}\">{children}</Project>",
+            mspdi::NAMESPACE
+        );
+        mspdi::from_str(&xml).unwrap().project
+    }
+
+    fn opts() -> ImportOptions {
+        ImportOptions {
+            site_id: "site".into(),
+            business_unit_id: "bu".into(),
+            code: None,
+            create_people: false,
+            file_name: "Office move (v2).xml".into(),
+        }
+    }
+
+    /// The report's items as `(topic, count, examples)`.
+    fn items(r: &ImportReport) -> Vec<(&str, usize, Vec<&str>)> {
+        r.items
+            .iter()
+            .map(|i| {
+                (
+                    i.topic.as_str(),
+                    i.count,
+                    i.examples.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect()
+    }
+
+    fn topics(r: &ImportReport) -> Vec<&str> {
+        r.items.iter().map(|i| i.topic.as_str()).collect()
+    }
+
+    fn person(id: &str, name: &str, email: Option<&str>) -> PersonKey {
+        PersonKey {
+            id: id.into(),
+            name: name.into(),
+            email: email.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn project_header() {
+        let mut r = ImportReport::default();
+        let p = project(
+            "<Name>move.mpp</Name><Title>  Office move </Title>\
+             <StartDate>2025-03-03T08:00:00</StartDate><Priority>2000</Priority>\
+             <Tasks><Task><UID>1</UID><PercentComplete>10</PercentComplete></Task></Tasks>",
+        );
+        let np = map_project(&p, &opts(), &mut r).unwrap();
+        assert_eq!(r.project_name, "Office move");
+        assert_eq!(np.name.as_str(), "Office move");
+        assert_eq!(np.code.as_str(), "OFFICE-MOVE-V2");
+        assert_eq!(np.priority, 1000);
+        assert_eq!(np.start_date.to_string(), "2025-03-03");
+        assert_eq!(np.status, ProjectStatus::Active);
+        assert!(r.items.is_empty());
+
+        // No title: the name without its extension; no start: the first task's.
+        let p = project(
+            "<Name>plan.xml</Name><Tasks><Task><UID>1</UID>\
+             <Start>2025-05-02T08:00:00</Start></Task><Task><UID>2</UID>\
+             <Start>2025-04-01T08:00:00</Start></Task></Tasks>",
+        );
+        assert_eq!(project_name(&p, "f.xml"), "plan");
+        assert_eq!(project_start(&p).to_string(), "2025-04-01");
+        assert_eq!(project_priority(&p), 500);
+        assert!(!has_progress(&p));
+        // Nothing: the file's stem; long names are cut at 200 characters.
+        assert_eq!(project_name(&project(""), "dir/Big plan.xml"), "Big plan");
+        let long = format!("<Title>{}</Title>", "é".repeat(300));
+        assert_eq!(project_name(&project(&long), "x.xml").chars().count(), 200);
+        // A code given with the import wins over the file name's.
+        let o = ImportOptions {
+            code: Some("MOVE-1".into()),
+            ..opts()
+        };
+        let np = map_project(&project("<Title>T</Title>"), &o, &mut r).unwrap();
+        assert_eq!(np.code.as_str(), "MOVE-1");
+        assert_eq!(np.status, ProjectStatus::Proposed);
+    }
+
+    #[test]
+    fn project_header_that_is_not_valid_is_refused() {
+        let mut r = ImportReport::default();
+        let o = ImportOptions {
+            code: Some("x y".into()),
+            ..opts()
+        };
+        assert!(map_project(&project("<Title>T</Title>"), &o, &mut r).is_err());
+    }
+
+    #[test]
+    fn custom_field_definitions_and_values() {
+        let mut r = ImportReport::default();
+        let p = project(
+            "<ExtendedAttributes>\
+               <ExtendedAttribute><FieldID>188743731</FieldID><FieldName>Text1</FieldName>\
+               <Alias>Cost centre</Alias></ExtendedAttribute>\
+               <ExtendedAttribute><FieldID>188743734</FieldID></ExtendedAttribute>\
+             </ExtendedAttributes>",
+        );
+        let fields = custom_fields(&p, &mut r);
+        assert_eq!(
+            items(&r),
+            [
+                ("custom field Text1 'Cost centre'", 1, vec![]),
+                ("custom field 188743734", 1, vec![]),
+            ]
+        );
+        assert_eq!(
+            fields.get("188743731").map(String::as_str),
+            Some("custom field Text1 'Cost centre'")
+        );
+        let values = [
+            mspdi::ExtendedAttribute {
+                field_id: Some("188743731".into()),
+                value: Some("CC-7".into()),
+                ..Default::default()
+            },
+            mspdi::ExtendedAttribute {
+                field_id: Some("999".into()),
+                ..Default::default()
+            },
+        ];
+        let mut r = ImportReport::default();
+        note_field_values(&values, "task", "UID 3 'Design'", &fields, &mut r);
+        assert_eq!(
+            items(&r),
+            [
+                (
+                    "custom field Text1 'Cost centre' (task values)",
+                    1,
+                    vec!["UID 3 'Design' = CC-7"]
+                ),
+                (
+                    "custom field values (task values)",
+                    1,
+                    vec!["UID 3 'Design' = "]
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn outline_from_levels_and_rows_left_out() {
+        let mut r = ImportReport::default();
+        let p = project(
+            "<Tasks>\
+               <Task><UID>0</UID><OutlineLevel>0</OutlineLevel><Name>Project</Name></Task>\
+               <Task><UID>1</UID><OutlineLevel>1</OutlineLevel><Name>Phase</Name></Task>\
+               <Task><UID>2</UID><OutlineLevel>2</OutlineLevel><Name>A</Name></Task>\
+               <Task><OutlineLevel>2</OutlineLevel><Name>No UID</Name></Task>\
+               <Task><UID>3</UID><IsNull>1</IsNull></Task>\
+               <Task><UID>4</UID><OutlineLevel>3</OutlineLevel><Name>A.1</Name></Task>\
+               <Task><UID>5</UID><ExternalTask>1</ExternalTask><Name>Ext</Name></Task>\
+               <Task><UID>2</UID><OutlineLevel>1</OutlineLevel><Name>Again</Name></Task>\
+               <Task><UID>6</UID><OutlineLevel>1</OutlineLevel><Name>B</Name></Task>\
+             </Tasks>",
+        );
+        let o = outline(&p.tasks, &mut r);
+        let rows: Vec<(i64, Option<i64>)> = o
+            .rows
+            .iter()
+            .map(|x| (x.uid, x.parent.map(|i| o.rows[i].uid)))
+            .collect();
+        assert_eq!(rows, [(1, None), (2, Some(1)), (4, Some(2)), (6, None)]);
+        assert_eq!(o.has_children, [true, true, false, false]);
+        assert_eq!(
+            items(&r),
+            [
+                ("tasks without a UID", 1, vec!["UID -1 'No UID'"]),
+                ("blank task rows", 1, vec!["UID 3"]),
+                (
+                    "external tasks and inserted subprojects",
+                    1,
+                    vec!["UID 5 'Ext'"]
+                ),
+                ("tasks with a duplicate UID", 1, vec!["UID 2 'Again'"]),
+            ]
+        );
+        assert!(r.items[0].reason.ends_with(KEEP));
+    }
+
+    const RESOURCES: &str = "<Resources>\
+        <Resource><UID>0</UID><Name>Unassigned</Name><IsNull>1</IsNull></Resource>\
+        <Resource><UID>1</UID><Name>Ann</Name><EmailAddress> ANN@x.org </EmailAddress>\
+          <Type>1</Type></Resource>\
+        <Resource><UID>2</UID><Name>bob</Name><MaxUnits>0.5</MaxUnits></Resource>\
+        <Resource><UID>3</UID><Name>Cy</Name><StandardRate>10</StandardRate></Resource>\
+        <Resource><UID>4</UID><Name>Cement</Name><Type>0</Type></Resource>\
+        <Resource><UID>5</UID><Name>Travel</Name><Type>2</Type></Resource>\
+        <Resource><UID>6</UID><Name>Dee</Name><EmailAddress>dee@x.org</EmailAddress></Resource>\
+        <Resource><UID>7</UID><Name>dee</Name></Resource>\
+        <Resource><UID>8</UID><Name>Odd</Name><Type>9</Type></Resource>\
+      </Resources>";
+
+    #[test]
+    fn resources_matched_to_people() {
+        let people = [
+            person("p-ann", "Someone else", Some("ann@x.org")),
+            person("p-bob1", "Bob", None),
+            person("p-bob2", "BOB ", None),
+        ];
+        let mut r = ImportReport::default();
+        let p = project(RESOURCES);
+        let m = match_resources(&p.resources, &people, &opts(), &HashMap::new(), &mut r);
+        // By e-mail first, then by name (the first of several); others are not imported.
+        assert_eq!(
+            m.resource_map,
+            BTreeMap::from([(1, "p-ann".to_string()), (2, "p-bob1".to_string())])
+        );
+        assert!(m.new_people.is_empty());
+        assert_eq!((r.people_matched, r.people_created), (2, 0));
+        // An unknown resource type (9) is matched as a work resource.
+        assert_eq!(
+            items(&r),
+            [
+                (
+                    "resources matching several people by name",
+                    1,
+                    vec!["UID 2 'bob'"]
+                ),
+                ("resource max units", 1, vec!["UID 2 'bob' 50%"]),
+                (
+                    "unmatched resources",
+                    4,
+                    vec!["UID 3 'Cy'", "UID 6 'Dee'", "UID 7 'dee'", "UID 8 'Odd'"]
+                ),
+                ("resource cost rates", 1, vec!["UID 3 'Cy'"]),
+                ("material resources", 1, vec!["UID 4 'Cement'"]),
+                ("cost resources", 1, vec!["UID 5 'Travel'"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn people_created_for_unmatched_resources() {
+        let mut r = ImportReport::default();
+        let p = project(RESOURCES);
+        let o = ImportOptions {
+            create_people: true,
+            ..opts()
+        };
+        let m = match_resources(&p.resources, &[], &o, &HashMap::new(), &mut r);
+        // Ann, bob, Cy, Dee (dee is the same person by name), Odd (an unknown type is no
+        // material or cost resource).
+        let names: Vec<(&str, Option<&str>)> = m
+            .new_people
+            .iter()
+            .map(|x| (x.name.as_str(), x.email.as_deref()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("Ann", Some("ann@x.org")),
+                ("bob", None),
+                ("Cy", None),
+                ("Dee", Some("dee@x.org")),
+                ("Odd", None)
+            ]
+        );
+        assert_eq!(m.resource_map.get(&6), m.resource_map.get(&7));
+        assert_eq!(m.resource_map.len(), 6);
+        assert_eq!((r.people_matched, r.people_created), (1, 5));
+        assert!(m.new_people.iter().all(|x| x.site_id == "site"));
+        assert!(!topics(&r).contains(&"unmatched resources"));
+    }
+
+    #[test]
+    fn what_a_resource_does_not_carry() {
+        let mut r = ImportReport::default();
+        let p = project(
+            "<Resources><Resource><UID>1</UID><Name>Ann</Name><CalendarUID>3</CalendarUID>\
+             <Notes>n</Notes><ExtendedAttribute><FieldID>1</FieldID><Value>v</Value>\
+             </ExtendedAttribute><Baseline><Number>0</Number><Work>PT8H0M0S</Work></Baseline>\
+             <AvailabilityPeriods><AvailabilityPeriod><AvailableUnits>1</AvailableUnits>\
+             </AvailabilityPeriod></AvailabilityPeriods></Resource></Resources>",
+        );
+        note_resource_not_carried(&p.resources[0], &HashMap::new(), &mut r);
+        assert_eq!(
+            topics(&r),
+            [
+                "resource availability periods",
+                "resource calendars",
+                "resource notes",
+                "custom field values (resource values)",
+                "resource baselines",
+            ]
+        );
+        assert_eq!(r.items[3].examples, ["UID 1 'Ann' = v"]);
+    }
+
+    #[test]
+    fn people_per_task() {
+        let p = project(
+            "<Assignments>\
+               <Assignment><TaskUID>1</TaskUID><ResourceUID>1</ResourceUID></Assignment>\
+               <Assignment><TaskUID>1</TaskUID><ResourceUID>2</ResourceUID></Assignment>\
+               <Assignment><TaskUID>2</TaskUID><ResourceUID>9</ResourceUID></Assignment>\
+               <Assignment><TaskUID>3</TaskUID></Assignment>\
+             </Assignments>",
+        );
+        let map = BTreeMap::from([(1, "a".to_string()), (2, "b".to_string())]);
+        assert_eq!(
+            assigned_people(&p.assignments, &map),
+            HashMap::from([(1, 2)])
+        );
+    }
+
+    fn units(minutes_per_day: f64) -> Units {
+        Units {
+            minutes_per_day,
+            minutes_per_week: minutes_per_day * 5.0,
+        }
+    }
+
+    fn task(xml: &str) -> mspdi::Task {
+        project(&format!("<Tasks><Task>{xml}</Task></Tasks>"))
+            .tasks
+            .remove(0)
+    }
+
+    #[test]
+    fn task_lengths() {
+        let mut r = ImportReport::default();
+        let u = units(420.0);
+        let len = |t: &mspdi::Task, group, people, r: &mut ImportReport| {
+            task_length(t, group, people, u, "L", r)
+        };
+        // Two 7-hour days are two PSO days.
+        let t = task("<Duration>PT14H0M0S</Duration><DurationFormat>7</DurationFormat>");
+        assert_eq!(
+            len(&t, false, false, &mut r),
+            Length {
+                duration_minutes: Some(960),
+                effort_minutes: None,
+                milestone: false
+            }
+        );
+        // A group has no length of its own, even when elapsed (and is not reported).
+        let t = task("<Duration>PT168H0M0S</Duration><DurationFormat>8</DurationFormat>");
+        assert_eq!(len(&t, true, false, &mut r).duration_minutes, None);
+        assert!(r.items.is_empty());
+        // Seven elapsed days: five working days, reported.
+        assert_eq!(
+            len(&t, false, false, &mut r).duration_minutes,
+            Some(5 * 480)
+        );
+        assert_eq!(items(&r), [("elapsed durations", 1, vec!["L"])]);
+        // A fixed-work task with people keeps its work; without people, its duration.
+        let t = task(
+            "<Type>2</Type><Duration>PT7H0M0S</Duration><Work>PT20H0M0S</Work>\
+             <DurationFormat>5</DurationFormat>",
+        );
+        assert_eq!(len(&t, false, true, &mut r).effort_minutes, Some(1200));
+        assert_eq!(len(&t, false, true, &mut r).duration_minutes, None);
+        assert_eq!(len(&t, false, false, &mut r).duration_minutes, Some(480));
+        // A milestone has no length; one with a duration is reported.
+        let t = task("<Milestone>1</Milestone><Duration>PT7H0M0S</Duration>");
+        let l = len(&t, false, false, &mut r);
+        assert_eq!((l.duration_minutes, l.milestone), (None, true));
+        assert_eq!(topics(&r)[1], "milestones with a duration");
+        // A group is never a milestone; an unknown duration format counts working time.
+        assert!(!len(&t, true, false, &mut r).milestone);
+        let t = task("<Duration>PT7H0M0S</Duration><DurationFormat>99</DurationFormat>");
+        assert_eq!(len(&t, false, false, &mut r).duration_minutes, Some(480));
+        // Negative durations are 0.
+        let t = task("<Duration>-PT7H0M0S</Duration>");
+        assert_eq!(len(&t, false, false, &mut r).duration_minutes, Some(0));
+    }
+
+    #[test]
+    fn task_names() {
+        let mut r = ImportReport::default();
+        assert_eq!(task_name(&task("<Name> A </Name>"), 4, "L", &mut r), "A");
+        assert_eq!(
+            task_name(&task("<Name> </Name>"), 4, "L4", &mut r),
+            "Task 4"
+        );
+        let long = task(&format!("<Name>{}</Name>", "x".repeat(250)));
+        assert_eq!(task_name(&long, 5, "L5", &mut r).len(), 200);
+        assert_eq!(
+            items(&r),
+            [
+                ("tasks without a name", 1, vec!["L4"]),
+                ("task names over 200 characters", 1, vec!["L5"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn what_a_task_does_not_carry() {
+        let notes = |xml: &str, group: bool| {
+            let mut r = ImportReport::default();
+            note_task_not_carried(&task(xml), group, "L", &HashMap::new(), &mut r);
+            items(&r)
+                .into_iter()
+                .map(|(t, _, e)| format!("{t}: {}", e.join("; ")))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            notes(
+                "<ConstraintType>4</ConstraintType>\
+                 <ConstraintDate>2025-01-06T08:00:00</ConstraintDate>",
+                false
+            ),
+            ["date constraints: L: start no earlier than 2025-01-06 08:00:00"]
+        );
+        assert_eq!(
+            notes("<ConstraintType>1</ConstraintType>", false),
+            ["as late as possible: L"]
+        );
+        // As soon as possible and unknown constraint types say nothing.
+        assert!(notes("<ConstraintType>0</ConstraintType>", false).is_empty());
+        assert!(notes("<ConstraintType>12</ConstraintType>", false).is_empty());
+        assert_eq!(
+            notes("<Summary>1</Summary>", false),
+            ["summary tasks without subtasks: L"]
+        );
+        assert!(notes("<Summary>1</Summary>", true).is_empty());
+        assert_eq!(
+            notes(
+                "<Priority>700</Priority><Manual>1</Manual><Active>0</Active>\
+                 <PercentComplete>50</PercentComplete><FixedCost>20</FixedCost>\
+                 <Deadline>2025-02-01T17:00:00</Deadline><Notes>n</Notes>\
+                 <CalendarUID>2</CalendarUID><Recurring>1</Recurring>\
+                 <LevelingDelay>4800</LevelingDelay>",
+                false
+            ),
+            [
+                "deadlines: L: 2025-02-01 17:00:00",
+                "progress (percent complete, actual dates): L: 50%",
+                "task notes: L",
+                "task costs: L: 20",
+                "manually scheduled tasks: L",
+                "task calendars: L",
+                "task priorities: L: 700",
+                "recurring tasks: L",
+                "leveling delays: L",
+                "inactive tasks: L",
+            ]
+        );
+    }
+
+    /// A small plan: a group with two tasks and a milestone, links between them.
+    const PLAN: &str = "<MinutesPerDay>480</MinutesPerDay><Tasks>\
+        <Task><UID>1</UID><OutlineLevel>1</OutlineLevel><Name>Phase</Name></Task>\
+        <Task><UID>2</UID><OutlineLevel>2</OutlineLevel><Name>A</Name>\
+          <Duration>PT32H0M0S</Duration></Task>\
+        <Task><UID>3</UID><OutlineLevel>2</OutlineLevel><Name>B</Name>\
+          <Duration>PT8H0M0S</Duration>\
+          <PredecessorLink><PredecessorUID>2</PredecessorUID><Type>3</Type>\
+            <LinkLag>500</LinkLag><LagFormat>19</LagFormat></PredecessorLink>\
+          <PredecessorLink><PredecessorUID>2</PredecessorUID><Type>1</Type></PredecessorLink>\
+          <PredecessorLink><PredecessorUID>3</PredecessorUID></PredecessorLink>\
+          <PredecessorLink><PredecessorUID>9</PredecessorUID></PredecessorLink>\
+          <PredecessorLink><PredecessorUID>2</PredecessorUID><CrossProject>1</CrossProject>\
+          </PredecessorLink>\
+          <Baseline><Number>1</Number><Start>2025-03-31T08:00:00</Start>\
+            <Finish>2025-03-31T17:00:00</Finish><Work>PT8H0M0S</Work></Baseline>\
+        </Task>\
+        <Task><UID>4</UID><OutlineLevel>1</OutlineLevel><Name>Done</Name>\
+          <Milestone>1</Milestone>\
+          <PredecessorLink><PredecessorUID>3</PredecessorUID><Type>7</Type>\
+            <LinkLag>-4800</LinkLag><LagFormat>7</LagFormat></PredecessorLink>\
+          <Baseline><Number>0</Number><Start>2025-01-06T08:00:00</Start>\
+            <Finish>2025-01-06T08:00:00</Finish></Baseline>\
+        </Task></Tasks>";
+
+    fn mapped_plan(r: &mut ImportReport) -> (Outline<'static>, MappedTasks) {
+        let p: &'static mspdi::Project = Box::leak(Box::new(project(PLAN)));
+        let o = outline(&p.tasks, r);
+        let m = map_tasks(&o, Units::of(p), &HashMap::new(), &HashMap::new(), r);
+        (o, m)
+    }
+
+    #[test]
+    fn tasks_in_the_wbs() {
+        let mut r = ImportReport::default();
+        let (o, m) = mapped_plan(&mut r);
+        let rows: Vec<_> = m
+            .tasks
+            .iter()
+            .map(|t| {
+                (
+                    t.name.as_str(),
+                    t.parent_id.is_some(),
+                    t.position,
+                    t.duration_minutes,
+                    t.milestone,
+                    t.source_uid,
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("Phase", false, 0, None, false, 1),
+                ("A", true, 0, Some(1920), false, 2),
+                ("B", true, 1, Some(480), false, 3),
+                ("Done", false, 1, None, true, 4),
+            ]
+        );
+        assert_eq!(m.tasks[1].parent_id.as_ref(), Some(&m.tasks[0].id));
+        assert_eq!(m.tasks[2].id, o.rows[2].id);
+        assert_eq!(m.id_of_uid[&3], (m.tasks[2].id.clone(), 2));
+        assert_eq!((r.tasks, r.groups, r.milestones), (4, 1, 1));
+        assert!(r.items.is_empty());
+    }
+
+    #[test]
+    fn links_between_imported_tasks() {
+        let mut r = ImportReport::default();
+        let (o, m) = mapped_plan(&mut r);
+        let deps = map_links(&o, &m, units(480.0), &mut r);
+        let got: Vec<_> = deps
+            .iter()
+            .map(|d| {
+                let uid = |id: &str| m.tasks.iter().find(|t| t.id == id).unwrap().source_uid;
+                (
+                    uid(&d.predecessor_id),
+                    uid(&d.successor_id),
+                    d.dep_type,
+                    d.lag_minutes,
+                )
+            })
+            .collect();
+        // SS with 50 % of A's four days; an unknown link type is FS; a day of lead.
+        assert_eq!(
+            got,
+            [
+                (2, 3, DependencyType::SS, 960),
+                (3, 4, DependencyType::FS, -480),
+            ]
+        );
+        assert_eq!(r.dependencies, 2);
+        assert_eq!(
+            items(&r),
+            [
+                ("percentage lags", 1, vec!["UID 3 'B' ← UID 2: 2.00 days"]),
+                (
+                    "second links between the same two tasks",
+                    1,
+                    vec!["UID 3 'B'"]
+                ),
+                ("links of a task to itself", 1, vec!["UID 3 'B'"]),
+                (
+                    "links to tasks that were not imported",
+                    1,
+                    vec!["UID 3 'B' ← UID 9"]
+                ),
+                ("links to other projects", 1, vec!["UID 3 'B'"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn assignments_of_matched_people() {
+        let mut r = ImportReport::default();
+        let p = project(
+            "<Assignments>\
+               <Assignment><TaskUID>1</TaskUID><ResourceUID>1</ResourceUID></Assignment>\
+               <Assignment><TaskUID>1</TaskUID><ResourceUID>1</ResourceUID>\
+                 <Units>0.5</Units></Assignment>\
+               <Assignment><TaskUID>1</TaskUID><ResourceUID>2</ResourceUID>\
+                 <Units>12</Units><WorkContour>3</WorkContour><Cost>5</Cost></Assignment>\
+               <Assignment><TaskUID>2</TaskUID><ResourceUID>1</ResourceUID>\
+                 <Units>0</Units></Assignment>\
+               <Assignment><TaskUID>2</TaskUID><ResourceUID>3</ResourceUID></Assignment>\
+               <Assignment><TaskUID>9</TaskUID><ResourceUID>1</ResourceUID></Assignment>\
+               <Assignment><TaskUID>2</TaskUID><ResourceUID>2</ResourceUID>\
+                 <WorkContour>0</WorkContour><Delay>4800</Delay></Assignment>\
+             </Assignments>",
+        );
+        let ids = HashMap::from([(1, ("t1".to_string(), 0)), (2, ("t2".to_string(), 1))]);
+        let people = BTreeMap::from([(1, "pa".to_string()), (2, "pb".to_string())]);
+        let a = map_assignments(&p.assignments, &ids, &people, &mut r);
+        let got: Vec<_> = a
+            .iter()
+            .map(|a| (a.task_id.as_str(), a.person_id.as_str(), a.units_milli))
+            .collect();
+        assert_eq!(
+            got,
+            [("t1", "pa", 1000), ("t1", "pb", 10_000), ("t2", "pb", 1000)]
+        );
+        assert_eq!(r.assignments, 3);
+        assert_eq!(
+            items(&r),
+            [
+                (
+                    "second assignments of the same person to a task",
+                    1,
+                    vec!["task UID 1, resource UID 1"]
+                ),
+                (
+                    "assignments over 1000 %",
+                    1,
+                    vec!["task UID 1, resource UID 2"]
+                ),
+                ("work contours", 1, vec!["task UID 1, resource UID 2"]),
+                ("assignment costs", 1, vec!["task UID 1, resource UID 2"]),
+                (
+                    "assignments with no units",
+                    1,
+                    vec!["task UID 2, resource UID 1"]
+                ),
+                ("assignment delays", 1, vec!["task UID 2, resource UID 2"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn baselines_in_the_site_time_zone() {
+        let mut r = ImportReport::default();
+        let (o, m) = mapped_plan(&mut r);
+        let b = map_baselines(&o, &m.tasks, chrono_tz::Europe::Zurich, &mut r);
+        assert_eq!(
+            r.baselines,
+            ["MS Project baseline 0", "MS Project baseline 1"]
+        );
+        assert_eq!(b[0].tasks.len(), 1);
+        assert_eq!(b[0].tasks[0].name, "Done");
+        assert_eq!(b[0].tasks[0].start, "2025-01-06T08:00:00+01:00");
+        assert_eq!(b[1].tasks[0].finish, "2025-03-31T17:00:00+02:00");
+        assert_eq!(
+            items(&r),
+            [("baseline work and cost", 1, vec!["UID 3 'B' baseline 1"])]
+        );
+        // A time skipped by the change to summer time moves one hour on.
+        let d = NaiveDateTime::parse_from_str("2025-03-30T02:30:00", "%Y-%m-%dT%H:%M:%S").unwrap();
+        assert_eq!(
+            to_site(chrono_tz::Europe::Zurich, d),
+            "2025-03-30T03:30:00+02:00"
+        );
+    }
+
+    fn site() -> Site {
+        Site {
+            id: "site".into(),
+            version: 1,
+            code: "ZRH".into(),
+            name: "Zurich".into(),
+            country: "CH".into(),
+            time_zone: "Europe/Zurich".into(),
+            currency: "CHF".into(),
+            working_week: ["mon", "tue", "wed", "thu", "fri"]
+                .map(String::from)
+                .to_vec(),
+            working_hours: vec![
+                ["08:00".into(), "12:00".into()],
+                ["13:00".into(), "17:00".into()],
+            ],
+            holidays: vec![],
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_whole_document() {
+        let xml = format!(
+            "<Project xmlns=\"{}\"><Title>Move</Title>{PLAN}\
+             <Resources><Resource><UID>1</UID><Name>Ann</Name></Resource></Resources>\
+             <Assignments><Assignment><TaskUID>2</TaskUID><ResourceUID>1</ResourceUID>\
+             </Assignment></Assignments></Project>",
+            mspdi::NAMESPACE
+        );
+        let doc = mspdi::from_str(&xml).unwrap();
+        let people = [person("p-ann", "ann", None)];
+        let (plan, report) =
+            map_document(&doc, "content".into(), &site(), &people, &opts()).unwrap();
+        assert_eq!(plan.project.name.as_str(), "Move");
+        assert_eq!(plan.tasks.len(), 4);
+        assert_eq!(plan.dependencies.len(), 2);
+        assert_eq!(plan.assignments.len(), 1);
+        assert_eq!(plan.assignments[0].task_id, plan.tasks[1].id);
+        assert_eq!(plan.baselines.len(), 2);
+        assert_eq!(plan.source.format, "mspdi");
+        assert_eq!(plan.source.content, "content");
+        assert_eq!(
+            plan.source.resource_map,
+            BTreeMap::from([(1, "p-ann".to_string())])
+        );
+        assert_eq!(plan.source.report, serde_json::to_value(&report).unwrap());
+        assert_eq!(
+            (
+                report.file_name.as_str(),
+                report.minutes_per_day,
+                report.tasks,
+                report.groups,
+                report.milestones,
+                report.dependencies,
+                report.assignments,
+                report.people_matched,
+            ),
+            ("Office move (v2).xml", 480, 4, 1, 1, 2, 1, 1)
+        );
+        // The steps' lines in order: the WBS and tasks say nothing here, then the links, then
+        // the baselines.
+        assert_eq!(
+            topics(&report),
+            [
+                "percentage lags",
+                "second links between the same two tasks",
+                "links of a task to itself",
+                "links to tasks that were not imported",
+                "links to other projects",
+                "baseline work and cost",
+            ]
+        );
+    }
+}
