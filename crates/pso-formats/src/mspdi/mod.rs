@@ -20,11 +20,13 @@
 //! - **Atomic output.** [`write_file`] writes a temporary file beside the target and renames it,
 //!   so a failure never leaves a half-written file.
 
+mod codes;
 mod model;
 pub mod schedule;
 mod value;
 pub(crate) mod xml;
 
+pub use codes::*;
 pub use model::*;
 pub use value::{Duration, TimeOfDay, Value};
 pub use xml::Raw;

@@ -2,6 +2,10 @@
 //! verbatim (`extra`) in its place (`order`), so a file read and written again is the same file
 //! up to indentation and the spelling of numbers and booleans.
 
+use super::codes::{
+    AccrueAt, Coded, ConstraintType, DayType, DurationFormat, LinkType, ResourceType, TaskType,
+    WorkContour, WorkFormat,
+};
 use super::value::{Duration, TimeOfDay};
 use super::xml::element;
 use chrono::NaiveDateTime;
@@ -34,9 +38,9 @@ element! {
         minutes_per_day: b"MinutesPerDay" val => Option<i64>,
         minutes_per_week: b"MinutesPerWeek" val => Option<i64>,
         days_per_month: b"DaysPerMonth" val => Option<i64>,
-        default_task_type: b"DefaultTaskType" val => Option<i64>,
-        duration_format: b"DurationFormat" val => Option<i64>,
-        work_format: b"WorkFormat" val => Option<i64>,
+        default_task_type: b"DefaultTaskType" val => Option<Coded<TaskType>>,
+        duration_format: b"DurationFormat" val => Option<Coded<DurationFormat>>,
+        work_format: b"WorkFormat" val => Option<Coded<WorkFormat>>,
         honor_constraints: b"HonorConstraints" val => Option<bool>,
         week_start_day: b"WeekStartDay" val => Option<i64>,
         current_date: b"CurrentDate" val => Option<NaiveDateTime>,
@@ -83,8 +87,8 @@ element! {
 element! {
     /// A day of the working week (or, with day type 0, an exception period).
     pub struct WeekDay {
-        /// 0 exception, 1 Sunday … 7 Saturday.
-        day_type: b"DayType" val => Option<i64>,
+        /// Exception, Sunday … Saturday ([`DayType`]).
+        day_type: b"DayType" val => Option<Coded<DayType>>,
         day_working: b"DayWorking" val => Option<bool>,
         time_period: b"TimePeriod" one => Option<TimePeriod>,
         working_times: b"WorkingTimes" list(b"WorkingTime") => Vec<WorkingTime>,
@@ -148,8 +152,8 @@ element! {
         active: b"Active" val => Option<bool>,
         /// Manually scheduled.
         manual: b"Manual" val => Option<bool>,
-        /// 0 fixed units, 1 fixed duration, 2 fixed work.
-        task_type: b"Type" val => Option<i64>,
+        /// Fixed units, duration or work ([`TaskType`]).
+        task_type: b"Type" val => Option<Coded<TaskType>>,
         is_null: b"IsNull" val => Option<bool>,
         create_date: b"CreateDate" val => Option<NaiveDateTime>,
         wbs: b"WBS" val => Option<String>,
@@ -162,7 +166,7 @@ element! {
         manual_start: b"ManualStart" val => Option<NaiveDateTime>,
         manual_finish: b"ManualFinish" val => Option<NaiveDateTime>,
         manual_duration: b"ManualDuration" val => Option<Duration>,
-        duration_format: b"DurationFormat" val => Option<i64>,
+        duration_format: b"DurationFormat" val => Option<Coded<DurationFormat>>,
         work: b"Work" val => Option<Duration>,
         stop: b"Stop" val => Option<NaiveDateTime>,
         resume: b"Resume" val => Option<NaiveDateTime>,
@@ -184,14 +188,14 @@ element! {
         actual_work: b"ActualWork" val => Option<Duration>,
         remaining_duration: b"RemainingDuration" val => Option<Duration>,
         remaining_work: b"RemainingWork" val => Option<Duration>,
-        /// 0 ASAP, 1 ALAP, 2 MSO, 3 MFO, 4 SNET, 5 SNLT, 6 FNET, 7 FNLT.
-        constraint_type: b"ConstraintType" val => Option<i64>,
+        /// ASAP, ALAP, MSO, MFO, SNET, SNLT, FNET, FNLT ([`ConstraintType`]).
+        constraint_type: b"ConstraintType" val => Option<Coded<ConstraintType>>,
         calendar_uid: b"CalendarUID" val => Option<i64>,
         constraint_date: b"ConstraintDate" val => Option<NaiveDateTime>,
         deadline: b"Deadline" val => Option<NaiveDateTime>,
         level_assignments: b"LevelAssignments" val => Option<bool>,
         leveling_delay: b"LevelingDelay" val => Option<f64>,
-        leveling_delay_format: b"LevelingDelayFormat" val => Option<i64>,
+        leveling_delay_format: b"LevelingDelayFormat" val => Option<Coded<DurationFormat>>,
         ignore_resource_calendar: b"IgnoreResourceCalendar" val => Option<bool>,
         notes: b"Notes" val => Option<String>,
         predecessor_links: b"PredecessorLink" many => Vec<PredecessorLink>,
@@ -205,15 +209,15 @@ element! {
     /// A dependency on a predecessor task.
     pub struct PredecessorLink {
         predecessor_uid: b"PredecessorUID" val => Option<i64>,
-        /// 0 FF, 1 FS, 2 SF, 3 SS.
-        link_type: b"Type" val => Option<i64>,
+        /// FF, FS, SF, SS ([`LinkType`]); MS Project reads a missing type as FS.
+        link_type: b"Type" val => Option<Coded<LinkType>>,
         cross_project: b"CrossProject" val => Option<bool>,
         cross_project_name: b"CrossProjectName" val => Option<String>,
-        /// Tenths of a minute (or, with lag format 19/20, tenths of a percent ×… of the
+        /// Tenths of a minute (or, with a percent lag format, tenths of a percent of the
         /// predecessor's duration); negative for a lead.
         link_lag: b"LinkLag" val => Option<i64>,
-        /// Duration format of the lag (7 = days, 5 = hours, 19 = percent, 3x = elapsed …).
-        lag_format: b"LagFormat" val => Option<i64>,
+        /// Duration format of the lag (days, hours, percent, elapsed …: [`DurationFormat`]).
+        lag_format: b"LagFormat" val => Option<Coded<DurationFormat>>,
     }
 }
 
@@ -224,7 +228,7 @@ element! {
         field_id: b"FieldID" val => Option<String>,
         value: b"Value" val => Option<String>,
         value_guid: b"ValueGUID" val => Option<String>,
-        duration_format: b"DurationFormat" val => Option<i64>,
+        duration_format: b"DurationFormat" val => Option<Coded<DurationFormat>>,
     }
 }
 
@@ -237,7 +241,7 @@ element! {
         start: b"Start" val => Option<NaiveDateTime>,
         finish: b"Finish" val => Option<NaiveDateTime>,
         duration: b"Duration" val => Option<Duration>,
-        duration_format: b"DurationFormat" val => Option<i64>,
+        duration_format: b"DurationFormat" val => Option<Coded<DurationFormat>>,
         estimated_duration: b"EstimatedDuration" val => Option<bool>,
         work: b"Work" val => Option<Duration>,
         cost: b"Cost" val => Option<f64>,
@@ -266,8 +270,8 @@ element! {
         guid: b"GUID" val => Option<String>,
         id: b"ID" val => Option<i64>,
         name: b"Name" val => Option<String>,
-        /// 0 material, 1 work, 2 cost.
-        resource_type: b"Type" val => Option<i64>,
+        /// Material, work or cost ([`ResourceType`]).
+        resource_type: b"Type" val => Option<Coded<ResourceType>>,
         is_null: b"IsNull" val => Option<bool>,
         initials: b"Initials" val => Option<String>,
         material_label: b"MaterialLabel" val => Option<String>,
@@ -276,7 +280,7 @@ element! {
         email_address: b"EmailAddress" val => Option<String>,
         max_units: b"MaxUnits" val => Option<f64>,
         can_level: b"CanLevel" val => Option<bool>,
-        accrue_at: b"AccrueAt" val => Option<i64>,
+        accrue_at: b"AccrueAt" val => Option<Coded<AccrueAt>>,
         work: b"Work" val => Option<Duration>,
         standard_rate: b"StandardRate" val => Option<f64>,
         standard_rate_format: b"StandardRateFormat" val => Option<i64>,
@@ -334,14 +338,14 @@ element! {
         finish: b"Finish" val => Option<NaiveDateTime>,
         /// Leveling delay, in tenths of a minute, in `leveling_delay_format`.
         leveling_delay: b"LevelingDelay" val => Option<f64>,
-        leveling_delay_format: b"LevelingDelayFormat" val => Option<i64>,
+        leveling_delay_format: b"LevelingDelayFormat" val => Option<Coded<DurationFormat>>,
         notes: b"Notes" val => Option<String>,
         remaining_work: b"RemainingWork" val => Option<Duration>,
         start: b"Start" val => Option<NaiveDateTime>,
         units: b"Units" val => Option<f64>,
         work: b"Work" val => Option<Duration>,
-        /// 0 flat, 1 back loaded, 2 front loaded, … 8 contoured (edited timephased work).
-        work_contour: b"WorkContour" val => Option<i64>,
+        /// Flat, back loaded, … contoured (edited timephased work): [`WorkContour`].
+        work_contour: b"WorkContour" val => Option<Coded<WorkContour>>,
         extended_attributes: b"ExtendedAttribute" many => Vec<ExtendedAttribute>,
         baselines: b"Baseline" many => Vec<Baseline>,
         timephased_data: b"TimephasedData" many => Vec<TimephasedData>,

@@ -26,7 +26,10 @@
 //! The schedule engine's public API offers calendars but no task network yet; when it does, the
 //! forward pass below should move there and this module keep only the MSPDI mapping.
 
-use super::{Calendar as MsCalendar, Project, Task, WeekDay, WorkingTime};
+use super::{
+    is_elapsed, is_percent, Calendar as MsCalendar, Coded, ConstraintType, DayType, LinkType,
+    Project, ResourceType, Task, WeekDay, WorkContour, WorkingTime,
+};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Weekday};
 use pso_schedule::calendar::{
     datetime_of, minute_of, Calendar, CalendarError, CalendarSpec, DayInterval, Exception, Minute,
@@ -149,12 +152,9 @@ fn intervals(times: &[WorkingTime], working: Option<bool>) -> Vec<DayInterval> {
 }
 
 /// Monday-first index of an MSPDI day type (1 Sunday … 7 Saturday).
-fn weekday_index(day_type: i64) -> Option<usize> {
-    match day_type {
-        1 => Some(6),
-        2..=7 => Some(day_type as usize - 2),
-        _ => None,
-    }
+fn weekday_index(day_type: Coded<DayType>) -> Option<usize> {
+    let sunday_first = day_type.known()?.sunday_index()?;
+    Some((sunday_first + 6) % 7)
 }
 
 fn date_range(tp: Option<&super::TimePeriod>) -> Option<(NaiveDate, NaiveDate)> {
@@ -260,7 +260,7 @@ impl<'a> CalendarBuilder<'a> {
                 if cal
                     .week_days
                     .iter()
-                    .any(|d| d.day_type.is_some_and(|t| t > 0))
+                    .any(|d| d.day_type.is_some_and(|t| t.code() > 0))
                 {
                     CalendarSpec::default()
                 } else {
@@ -345,7 +345,7 @@ pub fn calendar_spec(project: &Project, uid: i64) -> Result<CalendarSpec, Schedu
 
 fn apply_week_day(spec: &mut CalendarSpec, wd: &WeekDay) {
     match wd.day_type {
-        Some(0) => {
+        Some(Coded::Known(DayType::Exception)) => {
             // Before Project 2007: an exception is a WeekDay with a time period.
             if let Some((from, to)) = date_range(wd.time_period.as_ref()) {
                 spec.exceptions.push(Exception {
@@ -366,22 +366,6 @@ fn apply_week_day(spec: &mut CalendarSpec, wd: &WeekDay) {
 
 // ---------------------------------------------------------------------------------------------
 // The network
-
-/// Elapsed duration formats (em, eh, ed, ew, emo, e%, and their estimated forms).
-fn is_elapsed(format: Option<i64>) -> bool {
-    matches!(
-        format,
-        Some(4 | 6 | 8 | 10 | 12 | 20 | 36 | 38 | 40 | 42 | 44 | 52)
-    )
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum LinkType {
-    Ff,
-    Fs,
-    Sf,
-    Ss,
-}
 
 struct Link {
     pred: usize,
@@ -470,7 +454,8 @@ pub fn schedule(project: &Project) -> Result<Schedule, ScheduleError> {
         .resources
         .iter()
         .filter(|r| {
-            r.resource_type.unwrap_or(1) == 1
+            r.resource_type.unwrap_or(Coded::Known(ResourceType::Work))
+                == Coded::Known(ResourceType::Work)
                 && r.is_null != Some(true)
                 && r.is_cost_resource != Some(true)
         })
@@ -491,7 +476,9 @@ pub fn schedule(project: &Project) -> Result<Schedule, ScheduleError> {
         if units <= 0.0 || work <= 0.0 {
             continue;
         }
-        if a.work_contour.unwrap_or(0) != 0 {
+        if a.work_contour
+            .is_some_and(|c| c != Coded::Known(WorkContour::Flat))
+        {
             contoured.insert(t);
         }
         let delay = a.delay.unwrap_or(0.0) / 10.0;
@@ -615,15 +602,13 @@ pub fn schedule(project: &Project) -> Result<Schedule, ScheduleError> {
             if p == i || is_ancestor(&nodes, p, i) || is_ancestor(&nodes, i, p) {
                 continue;
             }
-            let kind = match l.link_type.unwrap_or(1) {
-                0 => LinkType::Ff,
-                2 => LinkType::Sf,
-                3 => LinkType::Ss,
-                _ => LinkType::Fs,
-            };
+            let kind = l
+                .link_type
+                .and_then(Coded::known)
+                .unwrap_or(LinkType::FinishToStart);
             let raw = l.link_lag.unwrap_or(0);
             let lag = match l.lag_format {
-                Some(19 | 20 | 51 | 52) => Lag::Percent(raw as f64 / 10.0),
+                f if is_percent(f) => Lag::Percent(raw as f64 / 10.0),
                 f if is_elapsed(f) => Lag::Elapsed(raw / 10),
                 _ => Lag::Working(raw / 10),
             };
@@ -704,8 +689,10 @@ pub fn schedule(project: &Project) -> Result<Schedule, ScheduleError> {
 
         // The project start bounds tasks without a start constraint; a start constraint (SNET,
         // MSO) may place a task before it, as in MS Project.
-        let start_constrained =
-            matches!(node.task.constraint_type, Some(2 | 4)) && node.task.constraint_date.is_some();
+        let start_constrained = matches!(
+            node.task.constraint_type.and_then(Coded::known),
+            Some(ConstraintType::MustStartOn | ConstraintType::StartNoEarlierThan)
+        ) && node.task.constraint_date.is_some();
         let mut es = if start_constrained {
             Minute::MIN
         } else {
@@ -717,8 +704,8 @@ pub fn schedule(project: &Project) -> Result<Schedule, ScheduleError> {
             for l in &nodes[x].links {
                 let p = l.pred;
                 let base = match l.kind {
-                    LinkType::Fs | LinkType::Ff => finish[p],
-                    LinkType::Ss | LinkType::Sf => start[p],
+                    LinkType::FinishToStart | LinkType::FinishToFinish => finish[p],
+                    LinkType::StartToStart | LinkType::StartToFinish => start[p],
                 };
                 let t = match l.lag {
                     Lag::Working(0) | Lag::Elapsed(0) => base,
@@ -730,8 +717,8 @@ pub fn schedule(project: &Project) -> Result<Schedule, ScheduleError> {
                     }
                 };
                 match l.kind {
-                    LinkType::Fs | LinkType::Ss => es = es.max(t),
-                    LinkType::Ff | LinkType::Sf => {
+                    LinkType::FinishToStart | LinkType::StartToStart => es = es.max(t),
+                    LinkType::FinishToFinish | LinkType::StartToFinish => {
                         finish_min = Some(finish_min.map_or(t, |f: Minute| f.max(t)))
                     }
                 }
@@ -740,7 +727,10 @@ pub fn schedule(project: &Project) -> Result<Schedule, ScheduleError> {
                 let up = nodes[x].task;
                 // Start constraints of summary tasks hold for everything under them, and so
                 // does the start of a manually scheduled summary.
-                if let (Some(4), Some(d)) = (up.constraint_type, up.constraint_date) {
+                if let (Some(ConstraintType::StartNoEarlierThan), Some(d)) = (
+                    up.constraint_type.and_then(Coded::known),
+                    up.constraint_date,
+                ) {
                     es = es.max(minute_of(d));
                 }
                 if up.manual == Some(true) {
@@ -753,11 +743,16 @@ pub fn schedule(project: &Project) -> Result<Schedule, ScheduleError> {
         }
         let task = node.task;
         let cdate = task.constraint_date.map(minute_of);
-        match (task.constraint_type.unwrap_or(0), cdate) {
-            (4, Some(d)) => es = es.max(d),
-            (6, Some(d)) => finish_min = Some(finish_min.map_or(d, |f| f.max(d))),
-            (2, Some(d)) if !honor => es = es.max(d),
-            (3, Some(d)) if !honor => finish_min = Some(finish_min.map_or(d, |f| f.max(d))),
+        let constraint = task.constraint_type.and_then(Coded::known);
+        match (constraint, cdate) {
+            (Some(ConstraintType::StartNoEarlierThan), Some(d)) => es = es.max(d),
+            (Some(ConstraintType::FinishNoEarlierThan), Some(d)) => {
+                finish_min = Some(finish_min.map_or(d, |f| f.max(d)))
+            }
+            (Some(ConstraintType::MustStartOn), Some(d)) if !honor => es = es.max(d),
+            (Some(ConstraintType::MustFinishOn), Some(d)) if !honor => {
+                finish_min = Some(finish_min.map_or(d, |f| f.max(d)))
+            }
             _ => {}
         }
         if let Some(delay) = task.leveling_delay.filter(|&d| d > 0.0) {
@@ -842,11 +837,15 @@ pub fn schedule(project: &Project) -> Result<Schedule, ScheduleError> {
                 }
             }
         }
-        match (task.constraint_type.unwrap_or(0), cdate) {
-            (2, Some(d)) if honor => (s, f) = forward(d)?,
-            (3, Some(d)) if honor => (s, f) = backward(d)?,
-            (5, Some(d)) if honor && s > d => (s, f) = forward(d)?,
-            (7, Some(d)) if honor && f > d => (s, f) = backward(d)?,
+        match (constraint, cdate) {
+            (Some(ConstraintType::MustStartOn), Some(d)) if honor => (s, f) = forward(d)?,
+            (Some(ConstraintType::MustFinishOn), Some(d)) if honor => (s, f) = backward(d)?,
+            (Some(ConstraintType::StartNoLaterThan), Some(d)) if honor && s > d => {
+                (s, f) = forward(d)?
+            }
+            (Some(ConstraintType::FinishNoLaterThan), Some(d)) if honor && f > d => {
+                (s, f) = backward(d)?
+            }
             _ => {}
         }
         start[i] = s;
@@ -899,8 +898,8 @@ pub fn schedule(project: &Project) -> Result<Schedule, ScheduleError> {
             for l in &nodes[x].links {
                 let p = l.pred;
                 let base = match l.kind {
-                    LinkType::Fs | LinkType::Ss => ls,
-                    LinkType::Ff | LinkType::Sf => lf,
+                    LinkType::FinishToStart | LinkType::StartToStart => ls,
+                    LinkType::FinishToFinish | LinkType::StartToFinish => lf,
                 };
                 let t = match l.lag {
                     Lag::Working(0) | Lag::Elapsed(0) => Some(base),
@@ -913,8 +912,12 @@ pub fn schedule(project: &Project) -> Result<Schedule, ScheduleError> {
                 };
                 let Some(t) = t else { continue };
                 match l.kind {
-                    LinkType::Fs | LinkType::Ff => late_finish[p] = late_finish[p].min(t),
-                    LinkType::Ss | LinkType::Sf => late_start[p] = late_start[p].min(t),
+                    LinkType::FinishToStart | LinkType::FinishToFinish => {
+                        late_finish[p] = late_finish[p].min(t)
+                    }
+                    LinkType::StartToStart | LinkType::StartToFinish => {
+                        late_start[p] = late_start[p].min(t)
+                    }
                 }
             }
             a = nodes[x].parent;
