@@ -946,6 +946,9 @@ pub struct AuditEvent {
     pub project_id: Option<String>,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
+    /// For an event of a project: the project's plan version after the change (each change to
+    /// its tasks, dependencies or assignments takes the next one).
+    pub plan_version: Option<i64>,
 }
 
 /// Applies a JSON merge patch (RFC 7396) to `target`.

@@ -27,6 +27,7 @@ use pso_domain::model::AuditEvent;
 use pso_domain::ValidationErrors;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyConnection, AnyPool, Executor, Row};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Which database engine is behind the store.
@@ -95,12 +96,48 @@ pub struct Page<T> {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite: this process's writers take turns here (see [`Tx`]).
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// A transaction on either backend.
-pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+/// A write transaction on either backend ([`Store::begin_write`]).
+///
+/// SQLite has one write lock per database. Writers that meet it taken wait in its busy
+/// handler, which sleeps with growing back-off (up to 100 ms a sleep) and lets a later writer
+/// overtake: under contention that made second-long tails. So on SQLite this process's writers
+/// take turns through a fair (FIFO) async lock, taken before the transaction begins and held
+/// until it ends: a writer waits in a short queue, woken the moment the one before it commits,
+/// and then finds SQLite's lock free (the busy handler remains only for another process
+/// writing the same file). PostgreSQL needs no such turn: its row locks queue writers fairly.
+///
+/// Derefs to the connection (`&mut *tx`); dropped without [`Tx::commit`], it rolls back.
+pub struct Tx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    /// Declared after `tx`: dropped after it.
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    /// Commits (and lets the next writer in).
+    pub async fn commit(self) -> std::result::Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &sqlx::AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+}
 
 /// A new time-ordered id (UUIDv7: lexical order is creation order).
 pub fn new_id() -> String {
@@ -148,7 +185,11 @@ impl Store {
                 url: redact(url),
                 reason: e.to_string(),
             })?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            writer: Arc::new(tokio::sync::Mutex::new(())),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -178,13 +219,17 @@ impl Store {
 
     /// Starts a write transaction (holding SQLite's write lock from the start).
     pub async fn begin_write(&self) -> Result<Tx> {
+        let turn = match self.backend {
+            Backend::Sqlite => Some(self.writer.clone().lock_owned().await),
+            Backend::Postgres => None,
+        };
         let mut tx = self.pool.begin().await?;
         if self.backend == Backend::Sqlite {
             sqlx::query("UPDATE write_lock SET n = n + 1 WHERE id = 1")
                 .execute(&mut *tx)
                 .await?;
         }
-        Ok(tx)
+        Ok(Tx { tx, _turn: turn })
     }
 
     /// Is the database answering?
@@ -359,7 +404,8 @@ pub(crate) async fn audit<T: serde::Serialize>(
     };
     sqlx::query(
         "INSERT INTO audit_events (id, at, actor_id, actor, action, entity_type, entity_id, \
-         project_id, before_json, after_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         project_id, before_json, after_json, plan_version) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+         $8, $9, $10, (SELECT plan_version FROM projects WHERE id = $8))",
     )
     .bind(new_id())
     .bind(now())
@@ -400,6 +446,7 @@ fn audit_from_row(r: &AnyRow) -> Result<AuditEvent> {
         project_id: r.try_get("project_id")?,
         before: parse(r.try_get("before_json")?)?,
         after: parse(r.try_get("after_json")?)?,
+        plan_version: r.try_get("plan_version")?,
     })
 }
 

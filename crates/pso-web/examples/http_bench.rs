@@ -31,6 +31,12 @@ struct Args {
     warmup: usize,
     load_concurrency: usize,
     load_only: bool,
+    /// Concurrent writers of the write storms (each a line of the table).
+    writers: Vec<usize>,
+    /// Seconds of each write storm.
+    write_seconds: u64,
+    /// Skip the sequential reads (measure only the write storms).
+    writes_only: bool,
 }
 
 fn args() -> Args {
@@ -42,6 +48,9 @@ fn args() -> Args {
         warmup: 200,
         load_concurrency: 8,
         load_only: false,
+        writers: vec![8, 32],
+        write_seconds: 15,
+        writes_only: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -54,10 +63,19 @@ fn args() -> Args {
             "--warmup" => a.warmup = v().parse().expect("--warmup N"),
             "--load-concurrency" => a.load_concurrency = v().parse().expect("--load-concurrency N"),
             "--load-only" => a.load_only = true,
+            "--writers" => {
+                a.writers = v()
+                    .split(',')
+                    .map(|n| n.parse().expect("--writers 8,32"))
+                    .collect()
+            }
+            "--write-seconds" => a.write_seconds = v().parse().expect("--write-seconds N"),
+            "--writes-only" => a.writes_only = true,
             "-h" | "--help" => {
                 println!(
                     "http_bench --database-url URL [--projects 1000] [--tasks 100] \
-                     [--requests 2000] [--warmup 200] [--load-concurrency 8] [--load-only]"
+                     [--requests 2000] [--warmup 200] [--load-concurrency 8] [--load-only] \
+                     [--writers 8,32] [--write-seconds 15] [--writes-only]"
                 );
                 std::process::exit(0);
             }
@@ -362,14 +380,51 @@ async fn run(a: Args) {
         sample["items"].as_array().unwrap().len()
     );
 
+    if !a.writes_only {
+        reads(&a, &backend, &client, &token, &base, &ids, &filters).await;
+    }
+    if !a.writers.is_empty() {
+        println!(
+            "\n{backend}, write storms of {} s: each writer in a loop on random projects \
+             creates two tasks, links them, renames the first with If-Match; one reader reads a \
+             random project and its WBS meanwhile (ms)\n",
+            a.write_seconds
+        );
+        println!("| backend | writers | request | n | p50 | p99 | max | per second | errors |");
+        println!("|---|---:|---|---:|---:|---:|---:|---:|---:|");
+        for &w in &a.writers {
+            let rows = write_storm(&client, &base, &token, &ids, w, a.write_seconds).await;
+            for r in rows {
+                println!(
+                    "| {backend} | {w} | {} | {} | {:.2} | {:.2} | {:.2} | {:.0} | {} |",
+                    r.name, r.n, r.p50, r.p99, r.max, r.per_second, r.errors
+                );
+            }
+        }
+    }
+    let _ = tx.send(());
+    let _ = server.await;
+    store.close().await;
+}
+
+/// The sequential reads, one at a time after a warm-up.
+async fn reads(
+    a: &Args,
+    backend: &str,
+    client: &reqwest::Client,
+    token: &str,
+    base: &str,
+    ids: &[String],
+    filters: &[(String, String)],
+) {
     let mut rng = StdRng::seed_from_u64(42);
     let picks: Vec<usize> = (0..a.warmup + a.requests)
         .map(|_| rng.gen_range(0..ids.len()))
         .collect();
-    let (c, t, b, ids, picks, filters) = (&client, &token, &base, &ids, &picks, &filters);
+    let (c, t, b, ids, picks, filters) = (client, token, base, ids, &picks, filters);
     let mut rows = Vec::new();
     rows.push(
-        measure("GET /projects?limit=50 (first page)", &a, |_| async move {
+        measure("GET /projects?limit=50 (first page)", a, |_| async move {
             let v = get(c, &format!("{b}/api/v1/projects?limit=50"), t).await;
             assert_eq!(v["items"].as_array().unwrap().len(), 50);
         })
@@ -378,7 +433,7 @@ async fn run(a: Args) {
     rows.push(
         measure(
             "GET /projects?limit=50&cursor=<random>",
-            &a,
+            a,
             |i| async move {
                 let cur = &ids[picks[i]];
                 get(c, &format!("{b}/api/v1/projects?limit=50&cursor={cur}"), t).await;
@@ -389,7 +444,7 @@ async fn run(a: Args) {
     rows.push(
         measure(
             "GET /projects?limit=50&site_id=…&status=…",
-            &a,
+            a,
             |i| async move {
                 let (site, status) = &filters[picks[i]];
                 let v = get(
@@ -404,20 +459,20 @@ async fn run(a: Args) {
         .await,
     );
     rows.push(
-        measure("GET /projects?limit=50&q=migration", &a, |_| async move {
+        measure("GET /projects?limit=50&q=migration", a, |_| async move {
             let v = get(c, &format!("{b}/api/v1/projects?limit=50&q=migration"), t).await;
             assert!(!v["items"].as_array().unwrap().is_empty());
         })
         .await,
     );
     rows.push(
-        measure("GET /projects/{id}", &a, |i| async move {
+        measure("GET /projects/{id}", a, |i| async move {
             get(c, &format!("{b}/api/v1/projects/{}", ids[picks[i]]), t).await;
         })
         .await,
     );
     rows.push(
-        measure("GET /projects/{id}/tasks?limit=1000", &a, |i| async move {
+        measure("GET /projects/{id}/tasks?limit=1000", a, |i| async move {
             get(
                 c,
                 &format!("{b}/api/v1/projects/{}/tasks?limit=1000", ids[picks[i]]),
@@ -428,7 +483,7 @@ async fn run(a: Args) {
         .await,
     );
     rows.push(
-        measure("project + WBS (both GETs in turn)", &a, |i| async move {
+        measure("project + WBS (both GETs in turn)", a, |i| async move {
             let id = &ids[picks[i]];
             get(c, &format!("{b}/api/v1/projects/{id}"), t).await;
             let v = get(c, &format!("{b}/api/v1/projects/{id}/tasks?limit=1000"), t).await;
@@ -450,7 +505,202 @@ async fn run(a: Args) {
             r.name, r.p50, r.p95, r.p99, r.max, r.mean
         );
     }
-    let _ = tx.send(());
-    let _ = server.await;
-    store.close().await;
+}
+
+/// One line of a write storm.
+struct StormRow {
+    name: String,
+    n: usize,
+    p50: f64,
+    p99: f64,
+    max: f64,
+    per_second: f64,
+    errors: usize,
+}
+
+fn storm_row(name: &str, mut v: Vec<Duration>, secs: f64, errors: usize) -> StormRow {
+    v.sort();
+    let (p50, p99, max) = if v.is_empty() {
+        (f64::NAN, f64::NAN, f64::NAN)
+    } else {
+        (
+            percentile(&v, 0.5),
+            percentile(&v, 0.99),
+            percentile(&v, 1.0),
+        )
+    };
+    StormRow {
+        name: name.to_string(),
+        n: v.len(),
+        p50,
+        p99,
+        max,
+        per_second: v.len() as f64 / secs,
+        errors,
+    }
+}
+
+/// `writers` clients write for `secs` seconds while one client reads; one row per kind of
+/// request, one for all writes together and one for the reads.
+async fn write_storm(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    ids: &[String],
+    writers: usize,
+    secs: u64,
+) -> Vec<StormRow> {
+    #[derive(Default)]
+    struct Seen {
+        create: Vec<Duration>,
+        link: Vec<Duration>,
+        update: Vec<Duration>,
+        read: Vec<Duration>,
+        errors: usize,
+        first_error: Option<String>,
+    }
+    async fn timed(
+        seen: &mut Seen,
+        which: fn(&mut Seen) -> &mut Vec<Duration>,
+        req: reqwest::RequestBuilder,
+    ) -> Option<(Value, String)> {
+        let t = Instant::now();
+        let r = req.send().await;
+        let out = match r {
+            Ok(r) if r.status().is_success() => {
+                let etag = r
+                    .headers()
+                    .get("etag")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string();
+                r.json::<Value>().await.ok().map(|v| (v, etag))
+            }
+            Ok(r) => {
+                let status = r.status();
+                let body = r.text().await.unwrap_or_default();
+                seen.first_error.get_or_insert(format!("{status}: {body}"));
+                None
+            }
+            Err(e) => {
+                seen.first_error.get_or_insert(e.to_string());
+                None
+            }
+        };
+        match out {
+            Some(v) => {
+                which(seen).push(t.elapsed());
+                Some(v)
+            }
+            None => {
+                seen.errors += 1;
+                None
+            }
+        }
+    }
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let started = Instant::now();
+    let mut handles = Vec::new();
+    for w in 0..=writers {
+        let (c, b, t, ids, stop) = (
+            client.clone(),
+            base.to_string(),
+            token.to_string(),
+            ids.to_vec(),
+            stop.clone(),
+        );
+        handles.push(tokio::spawn(async move {
+            let mut rng = StdRng::seed_from_u64(1000 + w as u64);
+            let mut seen = Seen::default();
+            let mut n = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let pid = &ids[rng.gen_range(0..ids.len())];
+                if w == writers {
+                    // The reader.
+                    for url in [
+                        format!("{b}/api/v1/projects/{pid}"),
+                        format!("{b}/api/v1/projects/{pid}/tasks?limit=1000"),
+                    ] {
+                        timed(&mut seen, |s| &mut s.read, c.get(url).bearer_auth(&t)).await;
+                    }
+                    continue;
+                }
+                n += 1;
+                let mk = |name: String| {
+                    c.post(format!("{b}/api/v1/projects/{pid}/tasks"))
+                        .bearer_auth(&t)
+                        .json(&json!({"name": name, "duration_days": 1}))
+                };
+                let Some((first, etag)) =
+                    timed(&mut seen, |s| &mut s.create, mk(format!("Storm {w}.{n} a"))).await
+                else {
+                    continue;
+                };
+                let Some((second, _)) =
+                    timed(&mut seen, |s| &mut s.create, mk(format!("Storm {w}.{n} b"))).await
+                else {
+                    continue;
+                };
+                timed(
+                    &mut seen,
+                    |s| &mut s.link,
+                    c.post(format!("{b}/api/v1/projects/{pid}/dependencies"))
+                        .bearer_auth(&t)
+                        .json(&json!({"predecessor_id": first["id"],
+                            "successor_id": second["id"], "type": "FS"})),
+                )
+                .await;
+                timed(
+                    &mut seen,
+                    |s| &mut s.update,
+                    c.patch(format!(
+                        "{b}/api/v1/tasks/{}",
+                        first["id"].as_str().unwrap_or("")
+                    ))
+                    .bearer_auth(&t)
+                    .header("if-match", etag)
+                    .json(&json!({"name": format!("Storm {w}.{n} a, renamed")})),
+                )
+                .await;
+            }
+            seen
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(secs)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut all = Seen::default();
+    for h in handles {
+        let s = h.await.unwrap();
+        all.create.extend(s.create);
+        all.link.extend(s.link);
+        all.update.extend(s.update);
+        all.read.extend(s.read);
+        all.errors += s.errors;
+        if all.first_error.is_none() {
+            all.first_error = s.first_error;
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    if let Some(e) = &all.first_error {
+        eprintln!("{writers} writers: {} errors, the first: {e}", all.errors);
+    }
+    let writes: Vec<Duration> = all
+        .create
+        .iter()
+        .chain(&all.link)
+        .chain(&all.update)
+        .copied()
+        .collect();
+    vec![
+        storm_row("POST /projects/{id}/tasks", all.create, secs, 0),
+        storm_row("POST /projects/{id}/dependencies", all.link, secs, 0),
+        storm_row("PATCH /tasks/{id} (If-Match)", all.update, secs, 0),
+        storm_row("**all writes**", writes, secs, all.errors),
+        storm_row(
+            "reads meanwhile (GET project, GET its WBS)",
+            all.read,
+            secs,
+            0,
+        ),
+    ]
 }

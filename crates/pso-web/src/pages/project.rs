@@ -1118,6 +1118,7 @@ mod tests {
             project_id: Some("p".into()),
             before: Some(json!({"name": "Design", "duration_days": 5.0, "version": 1})),
             after: Some(json!({"name": "Design", "duration_days": 7.5, "version": 2})),
+            plan_version: Some(2),
         };
         let rows = history_rows(&[ev], &HashMap::new());
         assert_eq!(rows[0].at, "2026-11-23 14:05 UTC");

@@ -19,3 +19,4 @@ mod matrix;
 mod schedule;
 mod security;
 mod wbs;
+mod writes;
