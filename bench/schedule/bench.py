@@ -3,7 +3,7 @@
 
   bench.py psplib   [--pso PATH] [--schedules N] [--seed S] [SET...]
       Every instance of each SET (default: j30 j120-sample under
-      /work/shared/data/psplib) through `pso schedule psplib`; every output checked
+      ../shared/data/psplib beside the repository, or $PSO_SHARED/data/psplib) through `pso schedule psplib`; every output checked
       with shared/bench/check_psplib.py; prints the mean deviation from the best
       known makespan and from the critical-path lower bound (reference.csv), and
       the slowest instance's wall and CPU time.
@@ -25,10 +25,10 @@ import sys
 import tempfile
 import time
 
-SHARED = "/work/shared"
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SHARED = os.environ.get("PSO_SHARED", os.path.join(os.path.dirname(ROOT), "shared"))
 BENCH = os.path.join(SHARED, "bench")
 DATA = os.path.join(SHARED, "data", "psplib")
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def timed(cmd, stdout=None):

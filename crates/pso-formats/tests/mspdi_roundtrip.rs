@@ -2,21 +2,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod shared;
+
 use pso_formats::mspdi::{self, Document};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn corpus_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("PSO_MSPDI_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/mspdi")
-        });
-    dir.is_dir().then_some(dir)
+    shared::mspdi()
 }
 
 fn corpus_files() -> Vec<PathBuf> {
     let Some(dir) = corpus_dir() else {
-        eprintln!("MSPDI corpus not found; set PSO_MSPDI_CORPUS");
         return Vec::new();
     };
     let mut files = Vec::new();

@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod shared;
+
 use pso_formats::mspdi::{self, schedule};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -130,12 +132,7 @@ fn a_cycle_is_reported() {
 }
 
 fn corpus_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("PSO_MSPDI_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/mspdi")
-        });
-    dir.is_dir().then_some(dir)
+    shared::mspdi()
 }
 
 /// Tasks MS Project scheduled automatically, without progress, agree to the minute.

@@ -4,9 +4,13 @@
 
 use pso_formats::psplib;
 use pso_schedule::rcpsp::{self, Instance, Options};
-use std::path::Path;
 
-const DATA: &str = "/work/shared/data/psplib";
+mod shared;
+
+/// The PSPLIB instances (`None`: not present, and not CI).
+fn data() -> Option<std::path::PathBuf> {
+    shared::dir("data/psplib", None)
+}
 
 fn feasible(inst: &Instance, starts: &[u32], makespan: u32) {
     let n = inst.durations.len();
@@ -34,12 +38,9 @@ fn feasible(inst: &Instance, starts: &[u32], makespan: u32) {
 #[test]
 fn solves_sample_instances_feasibly() {
     let files = ["j30/j301_1.sm", "j30/j3013_4.sm", "j120-sample/j1201_1.sm"];
+    let Some(data) = data() else { return };
     for f in files {
-        let path = Path::new(DATA).join(f);
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            eprintln!("skipping {f}: data not present");
-            continue;
-        };
+        let text = std::fs::read_to_string(data.join(f)).unwrap();
         let inst = psplib::parse(&text).unwrap();
         let sol = rcpsp::solve(
             &inst,
@@ -66,9 +67,8 @@ fn solves_sample_instances_feasibly() {
 
 #[test]
 fn j301_1_reaches_its_optimum() {
-    let Ok(text) = std::fs::read_to_string(Path::new(DATA).join("j30/j301_1.sm")) else {
-        return;
-    };
+    let Some(data) = data() else { return };
+    let text = std::fs::read_to_string(data.join("j30/j301_1.sm")).unwrap();
     let inst = psplib::parse(&text).unwrap();
     assert_eq!(inst.durations.len(), 32);
     assert_eq!(inst.capacities.len(), 4);
