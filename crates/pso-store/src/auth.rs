@@ -270,11 +270,12 @@ impl Store {
             .unwrap_or(true);
         if stale {
             let id: String = r.try_get("id")?;
-            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
-                .bind(now())
-                .bind(id)
-                .execute(self.pool())
-                .await?;
+            self.write(
+                sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                    .bind(now())
+                    .bind(id),
+            )
+            .await?;
         }
         Ok(Some(user_id))
     }

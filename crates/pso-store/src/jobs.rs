@@ -344,14 +344,14 @@ impl Store {
                        the database); it was given up",
             "errors": [],
         });
-        Ok(sqlx::query(
+        Ok(self.write(sqlx::query(
             "UPDATE jobs SET state = 'failed', error = $1, finished_at = $2, updated_at = $2, \
              lease_until = NULL, input = NULL, version = version + 1 \
              WHERE state = 'running' AND lease_until < $2 AND attempts >= max_attempts",
         )
         .bind(err.to_string())
         .bind(&t)
-        .execute(self.pool())
+        )
         .await?
         .rows_affected())
     }
@@ -366,20 +366,22 @@ impl Store {
         lease: Duration,
         progress: &Progress,
     ) -> Result<Option<bool>> {
-        let r = sqlx::query(
-            "UPDATE jobs SET lease_until = $1, progress_done = $2, progress_total = $3, \
+        let r = self
+            .write_returning(
+                sqlx::query(
+                    "UPDATE jobs SET lease_until = $1, progress_done = $2, progress_total = $3, \
              progress_message = $4, updated_at = $5 \
              WHERE id = $6 AND worker = $7 AND state = 'running' RETURNING cancel_requested",
-        )
-        .bind(time_after(lease))
-        .bind(progress.done)
-        .bind(progress.total)
-        .bind(&progress.message)
-        .bind(now())
-        .bind(id)
-        .bind(worker)
-        .fetch_optional(self.pool())
-        .await?;
+                )
+                .bind(time_after(lease))
+                .bind(progress.done)
+                .bind(progress.total)
+                .bind(&progress.message)
+                .bind(now())
+                .bind(id)
+                .bind(worker),
+            )
+            .await?;
         Ok(match r {
             Some(r) => Some(r.try_get::<i64, _>("cancel_requested")? != 0),
             None => None,
@@ -404,8 +406,10 @@ impl Store {
             }
         };
         let finished = state != "queued";
-        let n = sqlx::query(
-            "UPDATE jobs SET state = $1, result = $2, error = $3, \
+        let n = self
+            .write(
+                sqlx::query(
+                    "UPDATE jobs SET state = $1, result = $2, error = $3, \
              run_at = COALESCE($4, run_at), lease_until = NULL, \
              worker = CASE WHEN $5 = 1 THEN worker ELSE NULL END, \
              finished_at = CASE WHEN $5 = 1 THEN $6 ELSE NULL END, \
@@ -413,36 +417,37 @@ impl Store {
              progress_done = $7, progress_total = $8, progress_message = $9, \
              updated_at = $6, version = version + 1 \
              WHERE id = $10 AND worker = $11 AND state = 'running'",
-        )
-        .bind(state)
-        .bind(result)
-        .bind(error)
-        .bind(run_at)
-        .bind(finished as i64)
-        .bind(&t)
-        .bind(progress.done)
-        .bind(progress.total)
-        .bind(&progress.message)
-        .bind(id)
-        .bind(worker)
-        .execute(self.pool())
-        .await?
-        .rows_affected();
+                )
+                .bind(state)
+                .bind(result)
+                .bind(error)
+                .bind(run_at)
+                .bind(finished as i64)
+                .bind(&t)
+                .bind(progress.done)
+                .bind(progress.total)
+                .bind(&progress.message)
+                .bind(id)
+                .bind(worker),
+            )
+            .await?
+            .rows_affected();
         Ok(n == 1)
     }
 
     /// Gives a job back to the queue (the worker is shutting down before it finished).
     pub async fn release_job(&self, id: &str, worker: &str) -> Result<()> {
         let t = now();
-        sqlx::query(
-            "UPDATE jobs SET state = 'queued', worker = NULL, lease_until = NULL, \
+        self.write(
+            sqlx::query(
+                "UPDATE jobs SET state = 'queued', worker = NULL, lease_until = NULL, \
              progress_message = 'queued again: its server stopped', updated_at = $1, \
              version = version + 1 WHERE id = $2 AND worker = $3 AND state = 'running'",
+            )
+            .bind(&t)
+            .bind(id)
+            .bind(worker),
         )
-        .bind(&t)
-        .bind(id)
-        .bind(worker)
-        .execute(self.pool())
         .await?;
         Ok(())
     }

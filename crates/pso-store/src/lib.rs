@@ -149,6 +149,35 @@ pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
+/// SQLite: copies the write-ahead log into the database ten times a second, beside the
+/// writers (small copies: a large one holds the disk for the commits that wait to sync).
+///
+/// SQLite's own automatic checkpoint runs inside the commit that crosses its threshold (1,000
+/// pages): that writer then copies and syncs megabytes while holding the write lock, and every
+/// writer queued behind it waits (tails of 100–500 ms under a write storm). So connections turn
+/// it off (`wal_autocheckpoint = 0`) and this task checkpoints in `PASSIVE` mode, which takes
+/// no lock that writers or readers need. Ends when the pool is closed; the last connection to
+/// close checkpoints what is left.
+async fn checkpoints(pool: AnyPool) {
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
+            if pool.is_closed() {
+                return;
+            }
+            tracing::warn!(error = %e, "WAL checkpoint failed");
+        }
+    }
+}
+
 impl Store {
     /// Connects to `url` (no migrations; see [`Store::migrate`]).
     pub async fn connect(url: &str) -> Result<Store> {
@@ -166,12 +195,17 @@ impl Store {
         let opts = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
             .acquire_timeout(Duration::from_secs(5))
+            // A file does not drop connections: no ping before each use (one round trip to the
+            // connection's thread less per statement outside a transaction, and per
+            // transaction — inside the writers' turn).
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                             PRAGMA wal_autocheckpoint = 0;",
                         )
                         .await?;
                     }
@@ -185,6 +219,9 @@ impl Store {
                 url: redact(url),
                 reason: e.to_string(),
             })?;
+        if backend == Backend::Sqlite {
+            tokio::spawn(checkpoints(pool.clone()));
+        }
         Ok(Store {
             pool,
             backend,
@@ -219,17 +256,41 @@ impl Store {
 
     /// Starts a write transaction (holding SQLite's write lock from the start).
     pub async fn begin_write(&self) -> Result<Tx> {
-        let turn = match self.backend {
+        let turn = self.turn().await;
+        // SQLite: take the write lock at BEGIN (a deferred transaction that reads first could
+        // meet another process's write between its read and its write).
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(Tx { tx, _turn: turn })
+    }
+
+    /// SQLite: waits for this process's writers' turn (see [`Tx`]); PostgreSQL: `None`.
+    async fn turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match self.backend {
             Backend::Sqlite => Some(self.writer.clone().lock_owned().await),
             Backend::Postgres => None,
-        };
-        let mut tx = self.pool.begin().await?;
-        if self.backend == Backend::Sqlite {
-            sqlx::query("UPDATE write_lock SET n = n + 1 WHERE id = 1")
-                .execute(&mut *tx)
-                .await?;
         }
-        Ok(Tx { tx, _turn: turn })
+    }
+
+    /// One statement that writes, on its own (no transaction of several statements): in the
+    /// writers' turn on SQLite, like [`Store::begin_write`].
+    pub(crate) async fn write<'q>(
+        &self,
+        q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> Result<sqlx::any::AnyQueryResult> {
+        let _turn = self.turn().await;
+        Ok(q.execute(&self.pool).await?)
+    }
+
+    /// [`Store::write`] of a statement that returns at most one row (`... RETURNING`).
+    pub(crate) async fn write_returning<'q>(
+        &self,
+        q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> Result<Option<AnyRow>> {
+        let _turn = self.turn().await;
+        Ok(q.fetch_optional(&self.pool).await?)
     }
 
     /// Is the database answering?

@@ -151,14 +151,14 @@ impl Store {
     /// `lease_until`. `None` when another sender took it or it is no longer due.
     pub async fn claim_mail(&self, id: &str, lease_until: &str) -> Result<Option<OutboxMessage>> {
         let t = now();
-        let n = sqlx::query(
+        let n = self.write(sqlx::query(
             "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, updated_at = $2, \
              version = version + 1 WHERE id = $3 AND state = 'queued' AND next_attempt_at <= $2",
         )
         .bind(lease_until)
         .bind(&t)
         .bind(id)
-        .execute(self.pool())
+        )
         .await?
         .rows_affected();
         if n != 1 {
@@ -170,13 +170,13 @@ impl Store {
     /// Records a sent message.
     pub async fn mail_sent(&self, id: &str) -> Result<()> {
         let t = now();
-        sqlx::query(
+        self.write(sqlx::query(
             "UPDATE outbox SET state = 'sent', sent_at = $1, updated_at = $1, last_error = NULL, \
              version = version + 1 WHERE id = $2",
         )
         .bind(&t)
         .bind(id)
-        .execute(self.pool())
+        )
         .await?;
         Ok(())
     }
@@ -184,7 +184,7 @@ impl Store {
     /// Records a failed attempt: tried again at `retry_at`, or given up (`None`).
     pub async fn mail_failed(&self, id: &str, error: &str, retry_at: Option<&str>) -> Result<()> {
         let t = now();
-        let n = sqlx::query(
+        let n = self.write(sqlx::query(
             "UPDATE outbox SET state = $1, last_error = $2, next_attempt_at = COALESCE($3, \
              next_attempt_at), updated_at = $4, version = version + 1 WHERE id = $5",
         )
@@ -197,7 +197,7 @@ impl Store {
         .bind(retry_at.map(str::to_string))
         .bind(&t)
         .bind(id)
-        .execute(self.pool())
+        )
         .await?
         .rows_affected();
         if n == 0 {

@@ -118,55 +118,54 @@ fn invalid(field: &str, code: &str, msg: impl Into<String>) -> StoreError {
     StoreError::Invalid(ValidationErrors::single(field, code, msg))
 }
 
-/// `(parent_id)` of every task of the project, for WBS checks.
-async fn parents(
+/// Checks that `parent` is a task of the project and (for a move, `task`) not `task` or below
+/// it: reads the parent's line of ancestors only (a few rows, whatever the plan's size), inside
+/// the write transaction that holds the project.
+async fn check_parent(
     c: &mut AnyConnection,
     project_id: &str,
-) -> Result<BTreeMap<String, Option<String>>> {
-    let rows = sqlx::query("SELECT id, parent_id FROM tasks WHERE project_id = $1")
-        .bind(project_id)
-        .fetch_all(c)
-        .await?;
-    let mut m = BTreeMap::new();
-    for r in rows {
-        m.insert(r.try_get("id")?, r.try_get("parent_id")?);
-    }
-    Ok(m)
-}
-
-/// Checks that `parent` is a task of the project and (for a move) not `task` or below it.
-fn check_parent(
-    all: &BTreeMap<String, Option<String>>,
     parent: Option<&str>,
     task: Option<&str>,
 ) -> Result<()> {
     let Some(p) = parent else { return Ok(()) };
-    if !all.contains_key(p) {
-        return Err(invalid(
-            "parent_id",
-            "unknown_reference",
-            format!("task '{p}' is not a task of this project"),
-        ));
-    }
-    if let Some(t) = task {
-        let mut cur = Some(p.to_string());
-        let mut steps = 0;
-        while let Some(c) = cur {
-            if c == t {
+    let mut cur = p.to_string();
+    let mut steps = 0;
+    loop {
+        if Some(cur.as_str()) == task {
+            return Err(invalid(
+                "parent_id",
+                "wbs_cycle",
+                "a task cannot be moved under itself or one of its subtasks",
+            ));
+        }
+        let row = sqlx::query("SELECT parent_id FROM tasks WHERE id = $1 AND project_id = $2")
+            .bind(&cur)
+            .bind(project_id)
+            .fetch_optional(&mut *c)
+            .await?;
+        let Some(row) = row else {
+            if steps == 0 {
                 return Err(invalid(
                     "parent_id",
-                    "wbs_cycle",
-                    "a task cannot be moved under itself or one of its subtasks",
+                    "unknown_reference",
+                    format!("task '{p}' is not a task of this project"),
                 ));
             }
-            steps += 1;
-            if steps > all.len() {
-                break;
-            }
-            cur = all.get(&c).cloned().flatten();
+            return Err(crate::corrupt("tasks", format!("task {cur} is missing")));
+        };
+        // A new task has no subtasks: the parent's existence is all there is to check.
+        let Some(up) = row.try_get::<Option<String>, _>("parent_id")? else {
+            return Ok(());
+        };
+        if task.is_none() {
+            return Ok(());
         }
+        steps += 1;
+        if steps > 10_000 {
+            return Err(crate::corrupt("tasks", format!("the WBS above {p} loops")));
+        }
+        cur = up;
     }
-    Ok(())
 }
 
 impl Store {
@@ -654,42 +653,31 @@ impl Store {
     pub async fn create_task(&self, actor: &Actor, project_id: &str, v: &NewTask) -> Result<Task> {
         let mut tx = self.begin_write().await?;
         lock_project(&mut tx, project_id).await?;
-        let all = parents(&mut tx, project_id).await?;
-        check_parent(&all, v.parent_id.as_deref(), None)?;
-        let position = match v.position {
-            Some(p) => p,
-            None => {
-                let r = sqlx::query(
-                    "SELECT COALESCE(MAX(position) + 1, 0) AS p FROM tasks WHERE project_id = $1 \
-                     AND COALESCE(parent_id, '') = $2",
-                )
-                .bind(project_id)
-                .bind(v.parent_id.clone().unwrap_or_default())
-                .fetch_one(&mut *tx)
-                .await?;
-                r.try_get("p")?
-            }
-        };
+        check_parent(&mut tx, project_id, v.parent_id.as_deref(), None).await?;
         let id = new_id();
         let t = now();
-        sqlx::query(
+        // One statement: the position (last among its siblings unless given) and the row back.
+        let row = sqlx::query(
             "INSERT INTO tasks (id, version, project_id, parent_id, position, name, \
              duration_minutes, effort_minutes, milestone, created_at, updated_at) \
-             VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+             VALUES ($1, 1, $2, $3, COALESCE($4, (SELECT COALESCE(MAX(position) + 1, 0) \
+             FROM tasks WHERE project_id = $2 AND COALESCE(parent_id, '') = $10)), $5, $6, $7, \
+             $8, $9, $9) RETURNING *",
         )
         .bind(&id)
         .bind(project_id)
         .bind(v.parent_id.clone())
-        .bind(position)
+        .bind(v.position)
         .bind(v.name.as_str())
         .bind(v.duration_minutes)
         .bind(v.effort_minutes)
         .bind(v.milestone as i64)
         .bind(&t)
-        .execute(&mut *tx)
+        .bind(v.parent_id.clone().unwrap_or_default())
+        .fetch_one(&mut *tx)
         .await
         .map_err(|e| map_write_err(e, "id", "this task"))?;
-        let after = fetch(&mut tx, "tasks", &id, task_from_row).await?;
+        let after = task_from_row(&row)?;
         audit(
             &mut tx,
             actor,
@@ -715,8 +703,15 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let before = fetch(&mut tx, "tasks", id, task_from_row).await?;
         lock_project(&mut tx, &before.project_id).await?;
-        let all = parents(&mut tx, &before.project_id).await?;
-        check_parent(&all, v.parent_id.as_deref(), Some(id))?;
+        if v.parent_id != before.parent_id {
+            check_parent(
+                &mut tx,
+                &before.project_id,
+                v.parent_id.as_deref(),
+                Some(id),
+            )
+            .await?;
+        }
         let position = match v.position {
             Some(p) if v.parent_id == before.parent_id || p != before.position => p,
             _ => {
@@ -734,7 +729,7 @@ impl Store {
         let res = sqlx::query(
             "UPDATE tasks SET version = version + 1, parent_id = $3, position = $4, name = $5, \
              duration_minutes = $6, effort_minutes = $7, milestone = $8, updated_at = $9 \
-             WHERE id = $1 AND version = $2",
+             WHERE id = $1 AND version = $2 RETURNING *",
         )
         .bind(id)
         .bind(expected)
@@ -745,10 +740,16 @@ impl Store {
         .bind(v.effort_minutes)
         .bind(v.milestone as i64)
         .bind(now())
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
-        check_versioned(&mut tx, "tasks", id, res.rows_affected()).await?;
-        let after = fetch(&mut tx, "tasks", id, task_from_row).await?;
+        let after = match res {
+            Some(row) => task_from_row(&row)?,
+            None => {
+                // Stale or gone: says which.
+                check_versioned(&mut tx, "tasks", id, 0).await?;
+                return Err(StoreError::NotFound);
+            }
+        };
         audit(
             &mut tx,
             actor,
@@ -955,20 +956,23 @@ impl Store {
         v: &NewDependency,
         except: Option<&str>,
     ) -> Result<()> {
-        let names: BTreeMap<String, String> =
-            sqlx::query("SELECT id, name FROM tasks WHERE project_id = $1")
+        // Both ends are tasks of the project (two rows at most, whatever the plan's size).
+        let found: BTreeSet<String> =
+            sqlx::query("SELECT id FROM tasks WHERE project_id = $1 AND id IN ($2, $3)")
                 .bind(project_id)
+                .bind(&v.predecessor_id)
+                .bind(&v.successor_id)
                 .fetch_all(&mut *c)
                 .await?
                 .iter()
-                .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
-                .collect::<Result<_>>()?;
+                .map(|r| r.try_get("id"))
+                .collect::<std::result::Result<_, _>>()?;
         let mut e = ValidationErrors::new();
         for (field, id) in [
             ("predecessor_id", &v.predecessor_id),
             ("successor_id", &v.successor_id),
         ] {
-            if !names.contains_key(id) {
+            if !found.contains(id) {
                 e.add(
                     field,
                     "unknown_reference",
@@ -979,6 +983,32 @@ impl Store {
         if !e.is_empty() {
             return Err(StoreError::Invalid(e));
         }
+        // Would it close a cycle: does the successor already lead to the predecessor? Walked in
+        // the database from the successor; only a cycle reads the whole network, to name it.
+        let reach: i64 = sqlx::query(
+            "WITH RECURSIVE reach(id) AS (SELECT CAST($1 AS TEXT) UNION \
+             SELECT d.successor_id FROM dependencies d JOIN reach ON d.predecessor_id = reach.id \
+             WHERE d.project_id = $2 AND d.id <> $3) \
+             SELECT COUNT(*) AS n FROM reach WHERE id = $4",
+        )
+        .bind(&v.successor_id)
+        .bind(project_id)
+        .bind(except.unwrap_or(""))
+        .bind(&v.predecessor_id)
+        .fetch_one(&mut *c)
+        .await?
+        .try_get("n")?;
+        if reach == 0 {
+            return Ok(());
+        }
+        let names: BTreeMap<String, String> =
+            sqlx::query("SELECT id, name FROM tasks WHERE project_id = $1")
+                .bind(project_id)
+                .fetch_all(&mut *c)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+                .collect::<Result<_>>()?;
         let edges: Vec<(String, String)> = sqlx::query(
             "SELECT id, predecessor_id, successor_id FROM dependencies WHERE project_id = $1",
         )
@@ -1024,10 +1054,10 @@ impl Store {
         Self::check_dependency(&mut tx, project_id, v, None).await?;
         let id = new_id();
         let t = now();
-        sqlx::query(
+        let row = sqlx::query(
             "INSERT INTO dependencies (id, version, project_id, predecessor_id, successor_id, \
              dep_type, lag_minutes, created_at, updated_at) \
-             VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $7)",
+             VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $7) RETURNING *",
         )
         .bind(&id)
         .bind(project_id)
@@ -1036,10 +1066,10 @@ impl Store {
         .bind(v.dep_type.as_str())
         .bind(v.lag_minutes)
         .bind(&t)
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await
         .map_err(|e| map_write_err(e, "successor_id", "a dependency between these tasks"))?;
-        let after = fetch(&mut tx, "dependencies", &id, dependency_from_row).await?;
+        let after = dependency_from_row(&row)?;
         audit(
             &mut tx,
             actor,

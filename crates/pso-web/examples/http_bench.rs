@@ -280,6 +280,13 @@ async fn get(client: &reqwest::Client, url: &str, token: &str) -> Value {
 }
 
 fn main() {
+    // `PSO_LOG=sqlx=debug` shows every statement (to count what a request costs).
+    if let Ok(filter) = std::env::var("PSO_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let a = args();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -387,7 +394,7 @@ async fn run(a: Args) {
         println!(
             "\n{backend}, write storms of {} s: each writer in a loop on random projects \
              creates two tasks, links them, renames the first with If-Match; one reader reads a \
-             random project and its WBS meanwhile (ms)\n",
+             random project and its WBS every 20 ms meanwhile (ms)\n",
             a.write_seconds
         );
         println!("| backend | writers | request | n | p50 | p99 | max | per second | errors |");
@@ -616,7 +623,10 @@ async fn write_storm(
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 let pid = &ids[rng.gen_range(0..ids.len())];
                 if w == writers {
-                    // The reader.
+                    // The reader: a project and its WBS every 20 ms (it measures the reads'
+                    // latency during the storm; in a tight loop it would take half the CPU
+                    // from the writers on a 2-core machine).
+                    tokio::time::sleep(Duration::from_millis(20)).await;
                     for url in [
                         format!("{b}/api/v1/projects/{pid}"),
                         format!("{b}/api/v1/projects/{pid}/tasks?limit=1000"),
