@@ -17,10 +17,10 @@ fn read_banner(child: &mut std::process::Child) -> (String, String, String) {
     let out = child.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
+        // Reads to the end (the banner is read by then; the rest is drained so that the
+        // server never writes into a closed pipe).
         for line in BufReader::new(out).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
+            let _ = tx.send(line);
         }
     });
     let deadline = Instant::now() + Duration::from_secs(300);

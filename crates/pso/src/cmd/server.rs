@@ -120,11 +120,20 @@ async fn run_server(
     Ok(())
 }
 
+/// Prints a running server's banner. Written, not `println!`ed: whoever started the server may
+/// have stopped reading its output (`pso demo | head`, a test that read the URL), and a closed
+/// pipe must not stop the server (`println!` panics on it).
+fn say(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
 pub async fn serve(opts: ServeOpts, m: Option<&clap::ArgMatches>) -> anyhow::Result<()> {
     let settings = super::config::serve_settings(&opts, m)?;
     let store = open_store(&settings).await?;
     run_server(store, &settings, |url| {
-        println!("PSO is listening on {url}")
+        say(&format!("PSO is listening on {url}\n"))
     })
     .await
 }
@@ -142,15 +151,19 @@ pub async fn demo(opts: ServeOpts, m: Option<&clap::ArgMatches>) -> anyhow::Resu
         crate::demo::logins()
     };
     run_server(store, &settings, move |url| {
-        println!("\nPSO demo is running at {url}\n");
-        println!("{:<24} {:<40} {:<18} scope", "role", "e-mail", "password");
+        let mut banner = format!("\nPSO demo is running at {url}\n\n");
+        banner.push_str(&format!(
+            "{:<24} {:<40} {:<18} scope\n",
+            "role", "e-mail", "password"
+        ));
         for l in &logins {
-            println!(
-                "{:<24} {:<40} {:<18} {}",
+            banner.push_str(&format!(
+                "{:<24} {:<40} {:<18} {}\n",
                 l.role, l.email, l.password, l.scope
-            );
+            ));
         }
-        println!("\nStop with Ctrl-C.");
+        banner.push_str("\nStop with Ctrl-C.\n");
+        say(&banner);
     })
     .await
 }
