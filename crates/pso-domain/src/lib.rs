@@ -11,7 +11,8 @@
 //! - [`plan`]: rules over the project network (dependency cycles);
 //! - [`schedule`]: a stored plan in and out of the `pso-schedule` engine, resource load;
 //! - [`schema`]: the JSON Schemas of what the validators accept, for the OpenAPI document;
-//! - [`signin`]: when a sign-in attempt may go ahead (back-off, not lock-out).
+//! - [`signin`]: when a sign-in attempt may go ahead (back-off, not lock-out);
+//! - [`timesheet`]: a site's dated time rules, ISO weeks, the check of a week's entries.
 
 pub mod access;
 pub mod error;
@@ -23,6 +24,7 @@ pub mod plan;
 pub mod schedule;
 pub mod schema;
 pub mod signin;
+pub mod timesheet;
 pub mod values;
 
 pub use error::{FieldError, ValidationErrors};
