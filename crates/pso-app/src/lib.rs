@@ -29,6 +29,7 @@ pub mod plan_view;
 pub mod recurrence;
 pub mod schedule;
 pub mod service;
+pub mod timesheet;
 pub mod tokens;
 
 pub use auth::Caller;

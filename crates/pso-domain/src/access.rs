@@ -395,6 +395,17 @@ impl Principal {
             })
     }
 
+    /// A site's time rules and period locks: admins, the standards office (global), and the
+    /// site's PSO.
+    pub fn can_set_time_rules(&self, site_id: &SiteId) -> bool {
+        self.is_admin()
+            || self.grants.iter().any(|g| match (g.role, &g.scope) {
+                (Role::Standards, ScopeId::Global) | (Role::Pso, ScopeId::Global) => true,
+                (Role::Pso, ScopeId::Site(i)) => i == site_id,
+                _ => false,
+            })
+    }
+
     /// Users, role grants and other people's tokens: admins only.
     pub fn can_manage_users(&self) -> bool {
         self.is_admin()

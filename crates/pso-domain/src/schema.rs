@@ -171,6 +171,16 @@ pub fn date(_: &mut SchemaGenerator) -> Schema {
         "description": "a date YYYY-MM-DD, years 1900 to 2200"})
 }
 
+/// [`crate::timesheet::parse_submit_by`]: a three-letter weekday in any case, one space, a
+/// time `HH:MM` before 24:00; null or blank for none.
+pub fn submit_by(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({"type": ["string", "null"],
+        "pattern": concat!("^[", ws!(), "]*(?:(?:[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|",
+            "[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt]|[Ss][Uu][Nn]) (?:[01][0-9]|2[0-3]):[0-5][0-9][",
+            ws!(), "]*)?$"),
+        "description": "when the week's sheet is due: a weekday and a local time, 'MON 12:00'"})
+}
+
 /// A password: at least 10 characters (and at most 1024 bytes).
 pub fn password(_: &mut SchemaGenerator) -> Schema {
     json_schema!({"type": ["string", "null"], "minLength": crate::model::MIN_PASSWORD_LEN,

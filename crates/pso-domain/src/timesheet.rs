@@ -92,9 +92,11 @@ impl TimeRules {
 pub struct TimeRulesInput {
     #[schemars(schema_with = "crate::schema::date")]
     pub valid_from: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::schema::optional_integer")]
+    #[schemars(range(min = 1, max = 1440))]
     pub max_minutes_per_day: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::schema::optional_integer")]
+    #[schemars(range(min = 1, max = 10080))]
     pub max_minutes_per_week: Option<i64>,
     #[serde(default = "allow")]
     pub weekend: Mode,
@@ -106,8 +108,10 @@ pub struct TimeRulesInput {
     pub within_task_dates: Mode,
     /// `MON 12:00`: weekday and local time.
     #[serde(default)]
+    #[schemars(schema_with = "crate::schema::submit_by")]
     pub submit_by: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::schema::optional_integer")]
+    #[schemars(range(min = 0, max = 366))]
     pub lock_after_days: Option<i64>,
 }
 
@@ -166,7 +170,78 @@ impl TimeRulesInput {
     }
 }
 
-/// `MON 12:00` → (Monday, 720).
+/// A stored version of a site's time rules, as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct TimeRulesVersion {
+    pub site_id: String,
+    /// `YYYY-MM-DD`: in force from this day until the next version.
+    pub valid_from: String,
+    pub max_minutes_per_day: Option<i64>,
+    pub max_minutes_per_week: Option<i64>,
+    pub weekend: Mode,
+    pub holiday: Mode,
+    pub only_assigned_tasks: bool,
+    pub within_task_dates: Mode,
+    /// `MON 12:00`, or none.
+    pub submit_by: Option<String>,
+    pub lock_after_days: Option<i64>,
+    /// Who set it, and when (UTC, RFC 3339).
+    pub set_by: String,
+    pub set_at: String,
+}
+
+impl TimeRulesVersion {
+    /// The rules to check with (`None` when a stored value does not parse).
+    pub fn rules(&self) -> Option<TimeRules> {
+        Some(TimeRules {
+            valid_from: parse_date(&self.valid_from).ok()?,
+            max_minutes_per_day: self.max_minutes_per_day,
+            max_minutes_per_week: self.max_minutes_per_week,
+            weekend: self.weekend,
+            holiday: self.holiday,
+            only_assigned_tasks: self.only_assigned_tasks,
+            within_task_dates: self.within_task_dates,
+            submit_by: match &self.submit_by {
+                None => None,
+                Some(s) => Some(parse_submit_by(s).ok()?),
+            },
+            lock_after_days: self.lock_after_days.map(|n| n as u32),
+        })
+    }
+}
+
+/// `(Monday, 720)` → `MON 12:00`.
+pub fn format_submit_by((day, minutes): (Weekday, u32)) -> String {
+    format!(
+        "{} {:02}:{:02}",
+        day.to_string().to_uppercase(),
+        minutes / 60,
+        minutes % 60
+    )
+}
+
+/// Stable text of a mode (`allow`, `warn`, `forbid`), as stored.
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Allow => "allow",
+            Mode::Warn => "warn",
+            Mode::Forbid => "forbid",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Mode> {
+        match s {
+            "allow" => Some(Mode::Allow),
+            "warn" => Some(Mode::Warn),
+            "forbid" => Some(Mode::Forbid),
+            _ => None,
+        }
+    }
+}
+
+/// `MON 12:00` → (Monday, 720): a three-letter weekday (any case), one space, `HH:MM` from
+/// 00:00 to 23:59; white space around is trimmed.
 pub fn parse_submit_by(s: &str) -> Result<(Weekday, u32), ValueError> {
     let bad = || {
         ValueError::new(
@@ -175,8 +250,21 @@ pub fn parse_submit_by(s: &str) -> Result<(Weekday, u32), ValueError> {
         )
     };
     let (day, time) = s.trim().split_once(' ').ok_or_else(bad)?;
-    let day: Weekday = day.trim().parse().map_err(|_| bad())?;
-    let minutes = crate::values::parse_hhmm(time.trim()).ok_or_else(bad)?;
+    const DAYS: [(&str, Weekday); 7] = [
+        ("mon", Weekday::Mon),
+        ("tue", Weekday::Tue),
+        ("wed", Weekday::Wed),
+        ("thu", Weekday::Thu),
+        ("fri", Weekday::Fri),
+        ("sat", Weekday::Sat),
+        ("sun", Weekday::Sun),
+    ];
+    let day = DAYS
+        .iter()
+        .find(|(name, _)| day.eq_ignore_ascii_case(name))
+        .map(|(_, d)| *d)
+        .ok_or_else(bad)?;
+    let minutes = crate::values::parse_hhmm(time).ok_or_else(bad)?;
     if minutes >= 24 * 60 {
         return Err(bad());
     }
@@ -743,6 +831,18 @@ mod tests {
             ctx.rules_on(d("2025-06-01")),
             TimeRules::permissive(d("2025-06-01"))
         );
+    }
+
+    #[test]
+    fn submit_by_round_trips() {
+        for day in [Weekday::Mon, Weekday::Fri, Weekday::Sun] {
+            for m in [0, 59, 720, 1439] {
+                let s = format_submit_by((day, m));
+                assert_eq!(parse_submit_by(&s).unwrap(), (day, m), "{s}");
+            }
+        }
+        assert_eq!(format_submit_by((Weekday::Mon, 720)), "MON 12:00");
+        assert!(parse_submit_by("MON 24:00").is_err());
     }
 
     #[test]

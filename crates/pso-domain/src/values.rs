@@ -280,7 +280,8 @@ pub fn check_text(s: &str) -> Result<(), ValueError> {
 /// Minutes after midnight of a `HH:MM` time of day, `00:00` to `24:00` (two digits each).
 pub fn parse_hhmm(s: &str) -> Option<u16> {
     let (h, m) = s.split_once(':')?;
-    if h.len() != 2 || m.len() != 2 {
+    let digits = |x: &str| x.len() == 2 && x.bytes().all(|b| b.is_ascii_digit());
+    if !digits(h) || !digits(m) {
         return None;
     }
     let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);

@@ -19,6 +19,7 @@ mod org;
 pub mod outbox;
 mod plan;
 mod schedule;
+mod timesheet;
 
 pub use auth::{ApiToken, SessionRow};
 pub use plan::{ProjectFilter, ProjectRow};

@@ -194,6 +194,28 @@ async fn revoke_token(
     Ok(deleted())
 }
 
+/// A site's time rules: every version.
+async fn get_time_rules(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    Ok(Json(Svc::new(&s, &c).time_rules(&id).await?).into_response())
+}
+
+/// Sets a site's time rules from a date on.
+async fn put_time_rules(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson,
+) -> ApiResult<Response> {
+    let set = Svc::new(&s, &c)
+        .set_time_rules(&id, parse_input(b)?)
+        .await?;
+    Ok(Json(set).into_response())
+}
+
 // ---------------------------------------------------------------- CRUD handlers
 
 /// `GET`, `PATCH` and `DELETE` of one object, through the service's `get_*`, `update_*` and
@@ -570,6 +592,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/sites/{id}",
             get(get_site).patch(update_site).delete(delete_site),
+        )
+        .route(
+            "/api/v1/sites/{id}/time-rules",
+            get(get_time_rules).put(put_time_rules),
         )
         .route("/api/v1/people", get(list_people).post(create_person))
         .route(

@@ -54,6 +54,7 @@ fn schema_of<T: JsonSchema>(g: &mut SchemaGenerator) -> Schema {
 pub enum Method {
     Get,
     Post,
+    Put,
     Patch,
     Delete,
 }
@@ -63,6 +64,7 @@ impl Method {
         match self {
             Method::Get => "get",
             Method::Post => "post",
+            Method::Put => "put",
             Method::Patch => "patch",
             Method::Delete => "delete",
         }
@@ -445,6 +447,25 @@ pub fn routes() -> Vec<Route> {
         "organisation",
         "One site",
     ));
+    v.push(r(
+        Get,
+        "/api/v1/sites/{id}/time-rules",
+        "time",
+        "Every version of the site's time rules (each in force from its `valid_from`)",
+        Reply::ok::<pso_app::timesheet::TimeRulesSet>(),
+    ));
+    v.push(
+        r(
+            Put,
+            "/api/v1/sites/{id}/time-rules",
+            "time",
+            "Set the site's time rules from `valid_from` on (the versions from that day on are \
+             replaced; earlier entries keep the rules of their date): administrators, the \
+             standards office, the site's PSO",
+            Reply::ok::<pso_app::timesheet::TimeRulesSet>(),
+        )
+        .body(Body::json::<pso_domain::timesheet::TimeRulesInput>()),
+    );
     v.extend(collection::<Person>(
         "/api/v1/people",
         "organisation",
@@ -1084,6 +1105,7 @@ pub async fn undocumented_routes(req: Request, next: Next) -> Response {
     let method = match *req.method() {
         axum::http::Method::GET => Some(Method::Get),
         axum::http::Method::POST => Some(Method::Post),
+        axum::http::Method::PUT => Some(Method::Put),
         axum::http::Method::PATCH => Some(Method::Patch),
         axum::http::Method::DELETE => Some(Method::Delete),
         _ => None,

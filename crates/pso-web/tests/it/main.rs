@@ -18,5 +18,6 @@ mod large_plans;
 mod matrix;
 mod schedule;
 mod security;
+mod time;
 mod wbs;
 mod writes;

@@ -1,0 +1,105 @@
+//! Time writing's stored parts: a site's dated time rules (issue 10).
+
+use crate::{audit, corrupt, now, Actor, Result, Store, StoreError};
+use pso_domain::model::{Entity, Site};
+use pso_domain::timesheet::{format_submit_by, Mode, TimeRules, TimeRulesVersion};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+fn mode(r: &AnyRow, col: &str) -> Result<Mode> {
+    let s: String = r.try_get(col)?;
+    Mode::parse(&s).ok_or_else(|| corrupt("site_time_rules", format!("{col} = '{s}'")))
+}
+
+fn version_from_row(r: &AnyRow) -> Result<TimeRulesVersion> {
+    Ok(TimeRulesVersion {
+        site_id: r.try_get("site_id")?,
+        valid_from: r.try_get("valid_from")?,
+        max_minutes_per_day: r.try_get("max_minutes_per_day")?,
+        max_minutes_per_week: r.try_get("max_minutes_per_week")?,
+        weekend: mode(r, "weekend")?,
+        holiday: mode(r, "holiday")?,
+        only_assigned_tasks: r.try_get::<i64, _>("only_assigned_tasks")? != 0,
+        within_task_dates: mode(r, "within_task_dates")?,
+        submit_by: r.try_get("submit_by")?,
+        lock_after_days: r.try_get("lock_after_days")?,
+        set_by: r.try_get("set_by")?,
+        set_at: r.try_get("set_at")?,
+    })
+}
+
+async fn versions(c: &mut AnyConnection, site_id: &str) -> Result<Vec<TimeRulesVersion>> {
+    let rows = sqlx::query("SELECT * FROM site_time_rules WHERE site_id = $1 ORDER BY valid_from")
+        .bind(site_id)
+        .fetch_all(c)
+        .await?;
+    rows.iter().map(version_from_row).collect()
+}
+
+impl Store {
+    /// Every version of a site's time rules, oldest first.
+    pub async fn time_rules(&self, site_id: &str) -> Result<Vec<TimeRulesVersion>> {
+        let mut c = self.pool().acquire().await?;
+        versions(&mut c, site_id).await
+    }
+
+    /// Sets the site's rules from `r.valid_from` on: the versions from that day on are
+    /// replaced, earlier ones stay. One audit event on the site (action `time_rules`) with the
+    /// versions before and after.
+    pub async fn set_time_rules(
+        &self,
+        actor: &Actor,
+        site_id: &str,
+        r: &TimeRules,
+    ) -> Result<Vec<TimeRulesVersion>> {
+        let mut tx = self.begin_write().await?;
+        let locked = sqlx::query("UPDATE sites SET version = version WHERE id = $1")
+            .bind(site_id)
+            .execute(&mut *tx)
+            .await?;
+        if locked.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let before = versions(&mut tx, site_id).await?;
+        let from = r.valid_from.format("%Y-%m-%d").to_string();
+        sqlx::query("DELETE FROM site_time_rules WHERE site_id = $1 AND valid_from >= $2")
+            .bind(site_id)
+            .bind(&from)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO site_time_rules (site_id, valid_from, max_minutes_per_day, \
+             max_minutes_per_week, weekend, holiday, only_assigned_tasks, within_task_dates, \
+             submit_by, lock_after_days, set_by, set_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(site_id)
+        .bind(&from)
+        .bind(r.max_minutes_per_day)
+        .bind(r.max_minutes_per_week)
+        .bind(r.weekend.as_str())
+        .bind(r.holiday.as_str())
+        .bind(r.only_assigned_tasks as i64)
+        .bind(r.within_task_dates.as_str())
+        .bind(r.submit_by.map(format_submit_by))
+        .bind(r.lock_after_days.map(i64::from))
+        .bind(actor.label.clone())
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        let after = versions(&mut tx, site_id).await?;
+        audit(
+            &mut tx,
+            actor,
+            "time_rules",
+            Site::KIND,
+            site_id,
+            None,
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+}
