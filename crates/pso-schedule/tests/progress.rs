@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
-use pso_schedule::calendar::{minute_of_date, Calendar, CalendarSpec, Minute};
+use pso_schedule::calendar::{self, minute_of_date, Calendar, CalendarSpec, Minute};
 use pso_schedule::rng::Rng;
 use pso_schedule::*;
 
@@ -131,6 +131,7 @@ fn random_input(rng: &mut Rng) -> Input {
         projects: Vec::new(),
         resources,
         tasks,
+        status_date: None,
     }
 }
 
@@ -159,4 +160,305 @@ fn without_status_date_and_progress_nothing_changes() {
     }
     assert!(all.len() > 10_000, "the inputs schedule: {}", &all[..200]);
     assert_eq!(fnv(&all), 17_130_816_812_321_566_771, "digest changed");
+}
+
+const H: Minute = 60;
+
+fn m(s: &str) -> Minute {
+    calendar::minute_of(chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap())
+}
+
+fn s(t: Minute) -> String {
+    calendar::datetime_of(t)
+        .unwrap()
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+/// Monday 2025-01-06, calendar Mon-Fri 09:00-17:00 (8 hours a day).
+fn input(tasks: Vec<Task>, resources: Vec<Resource>, status: Option<&str>) -> Input {
+    let cal = Calendar::new(&CalendarSpec::weekly(&[0, 1, 2, 3, 4], &[(540, 1020)])).unwrap();
+    Input {
+        start: m("2025-01-06T00:00"),
+        calendars: vec![cal],
+        calendar: 0,
+        projects: Vec::new(),
+        resources,
+        tasks,
+        status_date: status.map(m),
+    }
+}
+
+fn dur(id: &str, hours: Minute) -> Task {
+    Task::new(id, Work::Duration(hours * H))
+}
+
+fn after(mut t: Task, on: &str) -> Task {
+    t.depends.push(Dependency {
+        task: on.into(),
+        kind: DepKind::FS,
+        lag: 0,
+    });
+    t
+}
+
+fn done(mut t: Task, start: &str, finish: &str) -> Task {
+    t.progress = Some(Progress {
+        actual_start: m(start),
+        actual_finish: Some(m(finish)),
+        remaining: 0,
+    });
+    t
+}
+
+fn doing(mut t: Task, start: &str, remaining_h: Minute) -> Task {
+    t.progress = Some(Progress {
+        actual_start: m(start),
+        actual_finish: None,
+        remaining: remaining_h * H,
+    });
+    t
+}
+
+fn dates(sched: &Schedule, i: usize) -> (String, String) {
+    (s(sched.tasks[i].start), s(sched.tasks[i].finish))
+}
+
+fn run(inp: &Input) -> Schedule {
+    schedule(inp, &Options::default()).unwrap()
+}
+
+/// A → B → C beside D. As planned, D drives the finish. Then B starts a day late and is
+/// 40 % done at the status date: its remaining 60 % runs from the status date, its
+/// finish and C move, and B and C become the critical path; A, finished, stays.
+#[test]
+fn a_late_task_in_progress_moves_its_finish_and_the_critical_path_follows() {
+    let plan = || {
+        vec![
+            dur("A", 16),
+            after(dur("B", 40), "A"),
+            after(dur("C", 16), "B"),
+            dur("D", 76),
+        ]
+    };
+    let planned = run(&input(plan(), vec![], None));
+    assert_eq!(
+        dates(&planned, 1),
+        ("2025-01-08T09:00".into(), "2025-01-14T17:00".into())
+    );
+    assert_eq!(s(planned.tasks[3].finish), "2025-01-17T13:00");
+    let crit: Vec<bool> = planned.tasks.iter().map(|t| t.critical).collect();
+    assert_eq!(crit, [false, false, false, true]);
+
+    let mut tasks = plan();
+    tasks[0] = done(tasks[0].clone(), "2025-01-06T09:00", "2025-01-07T17:00");
+    // Started Thursday instead of Wednesday; two days worked of five: 40 % done.
+    tasks[1] = doing(tasks[1].clone(), "2025-01-09T09:00", 24);
+    // D runs as planned: five days of 9.5 done.
+    tasks[3] = doing(tasks[3].clone(), "2025-01-06T09:00", 36);
+    let sched = run(&input(tasks, vec![], Some("2025-01-13T09:00")));
+    assert_eq!(
+        dates(&sched, 0),
+        ("2025-01-06T09:00".into(), "2025-01-07T17:00".into())
+    );
+    let b = &sched.tasks[1];
+    assert_eq!(
+        dates(&sched, 1),
+        ("2025-01-09T09:00".into(), "2025-01-15T17:00".into())
+    );
+    assert_eq!(b.remaining_start, Some(m("2025-01-13T09:00")));
+    assert!(b.segments.is_empty(), "no gap: {:?}", b.segments);
+    assert_eq!(b.why, Why::ProjectStart);
+    assert_eq!(
+        dates(&sched, 2),
+        ("2025-01-16T09:00".into(), "2025-01-17T17:00".into())
+    );
+    assert_eq!(s(sched.tasks[3].finish), "2025-01-17T13:00");
+    assert_eq!(s(sched.finish), "2025-01-17T17:00");
+    let crit: Vec<bool> = sched.tasks.iter().map(|t| t.critical).collect();
+    assert_eq!(crit, [false, true, true, false]);
+    assert_eq!(sched.tasks[3].total_float, 4 * H);
+    assert_eq!(
+        sched.tasks[2].why,
+        Why::Dependency {
+            task: 1,
+            kind: DepKind::FS,
+            lag: 0,
+            group: None
+        }
+    );
+
+    // A status date a day later: the work done stays, the rest moves; a gap on Monday.
+    let mut tasks = plan();
+    tasks[0] = done(tasks[0].clone(), "2025-01-06T09:00", "2025-01-07T17:00");
+    tasks[1] = doing(tasks[1].clone(), "2025-01-09T09:00", 24);
+    let sched = run(&input(tasks, vec![], Some("2025-01-14T09:00")));
+    assert_eq!(
+        sched.tasks[1].segments,
+        [
+            (m("2025-01-09T09:00"), m("2025-01-10T17:00")),
+            (m("2025-01-14T09:00"), m("2025-01-16T17:00"))
+        ]
+    );
+    // D has no progress: not started, so not before the status date.
+    assert_eq!(s(sched.tasks[3].start), "2025-01-14T09:00");
+}
+
+/// A finished task keeps its actual dates though its predecessor is later (progress out
+/// of sequence); an in-progress task's rest waits for its unfinished predecessor.
+#[test]
+fn finished_work_stays_and_unfinished_predecessors_push_the_rest() {
+    let tasks = vec![
+        // P: not started, so at the status date.
+        dur("P", 16),
+        done(
+            after(dur("F", 8), "P"),
+            "2025-01-06T09:00",
+            "2025-01-07T12:00",
+        ),
+        // Q: 8 of 24 hours done out of sequence; the remaining 16 wait for P.
+        doing(after(dur("Q", 24), "P"), "2025-01-06T09:00", 16),
+        after(dur("S", 8), "F"),
+    ];
+    let sched = run(&input(tasks, vec![], Some("2025-01-08T09:00")));
+    assert_eq!(
+        dates(&sched, 0),
+        ("2025-01-08T09:00".into(), "2025-01-09T17:00".into())
+    );
+    let f = &sched.tasks[1];
+    assert_eq!(
+        dates(&sched, 1),
+        ("2025-01-06T09:00".into(), "2025-01-07T12:00".into())
+    );
+    assert!(!f.critical);
+    assert_eq!(f.remaining_start, None);
+    let q = &sched.tasks[2];
+    assert_eq!(
+        dates(&sched, 2),
+        ("2025-01-06T09:00".into(), "2025-01-13T17:00".into())
+    );
+    assert_eq!(q.remaining_start, Some(m("2025-01-10T09:00")));
+    assert_eq!(
+        q.segments,
+        [
+            (m("2025-01-06T09:00"), m("2025-01-06T17:00")),
+            (m("2025-01-10T09:00"), m("2025-01-13T17:00"))
+        ]
+    );
+    assert!(matches!(q.why, Why::Dependency { task: 0, .. }));
+    assert!(q.critical && sched.tasks[0].critical);
+    // S follows the finished F, but not before the status date.
+    assert_eq!(s(sched.tasks[3].start), "2025-01-08T09:00");
+}
+
+/// Nothing not started is scheduled before the status date: not a free task, not one
+/// whose constraint or finished predecessor allows earlier, not a milestone.
+#[test]
+fn an_unstarted_task_is_not_scheduled_before_the_status_date() {
+    let tasks = vec![
+        dur("X", 8),
+        Task {
+            constraint: Constraint::Snet(m("2025-01-06T09:00")),
+            ..dur("Y", 8)
+        },
+        done(dur("A", 8), "2025-01-06T09:00", "2025-01-06T17:00"),
+        after(dur("Z", 8), "A"),
+        after(Task::new("M", Work::Milestone), "A"),
+        Task {
+            constraint: Constraint::Snet(m("2025-01-10T09:00")),
+            ..dur("L", 8)
+        },
+    ];
+    let sched = run(&input(tasks, vec![], Some("2025-01-08T12:00")));
+    for i in [0, 1, 3] {
+        assert_eq!(s(sched.tasks[i].start), "2025-01-08T12:00", "task {i}");
+        assert_eq!(sched.tasks[i].why, Why::ProjectStart, "task {i}");
+    }
+    assert_eq!(s(sched.tasks[4].start), "2025-01-08T12:00");
+    // A later constraint still wins.
+    assert_eq!(s(sched.tasks[5].start), "2025-01-10T09:00");
+    assert_eq!(sched.tasks[5].why, Why::Constraint);
+    // The status date at the project start changes nothing.
+    let plain = vec![dur("X", 8), after(dur("Z", 8), "X")];
+    let a = run(&input(plain.clone(), vec![], None));
+    let b = run(&input(plain, vec![], Some("2025-01-06T00:00")));
+    assert_eq!(a, b);
+}
+
+/// Leveling: the remaining work of a task in progress keeps its resource, so a new task
+/// on the same resource waits — even one of higher priority; done work holds the
+/// resource where it was done, and a finished task frees it at its actual finish.
+#[test]
+fn leveling_keeps_the_resource_on_work_in_progress() {
+    let r = |t: Task, rs: &[&str]| Task {
+        resources: rs.iter().map(|x| x.to_string()).collect(),
+        ..t
+    };
+    let res = |id: &str| Resource {
+        id: id.into(),
+        units: 1,
+        calendar: None,
+    };
+    let tasks = vec![
+        // 48 hours of effort on two people (24 hours together), 16 done: 32 left, 16 hours
+        // together from the status date.
+        doing(
+            r(Task::new("T", Work::Effort(48 * H)), &["r", "s"]),
+            "2025-01-06T09:00",
+            32,
+        ),
+        Task {
+            priority: 1000,
+            ..r(dur("U", 8), &["r"])
+        },
+    ];
+    let sched = run(&input(
+        tasks,
+        vec![res("r"), res("s")],
+        Some("2025-01-08T09:00"),
+    ));
+    let t = &sched.tasks[0];
+    assert_eq!(
+        dates(&sched, 0),
+        ("2025-01-06T09:00".into(), "2025-01-09T17:00".into())
+    );
+    assert_eq!(t.remaining_start, Some(m("2025-01-08T09:00")));
+    assert_eq!(
+        dates(&sched, 1),
+        ("2025-01-10T09:00".into(), "2025-01-10T17:00".into())
+    );
+    assert_eq!(
+        sched.tasks[1].why,
+        Why::Resource {
+            resource: 0,
+            task: Some(0)
+        }
+    );
+    assert!(sched.tasks[0].critical && sched.tasks[1].critical);
+
+    // Without a status date: the rest right after the work done (Tuesday 09:00); the
+    // new task cannot take the resource on Monday, when the work was done.
+    let tasks = vec![
+        doing(r(dur("T", 24), &["r"]), "2025-01-06T09:00", 16),
+        r(dur("U", 8), &["r"]),
+        // Finished after 4 of its 16 planned hours: the resource is free after that.
+        done(
+            r(dur("F", 16), &["s"]),
+            "2025-01-06T09:00",
+            "2025-01-06T13:00",
+        ),
+        r(dur("V", 4), &["s"]),
+    ];
+    let sched = run(&input(tasks, vec![res("r"), res("s")], None));
+    assert_eq!(
+        dates(&sched, 0),
+        ("2025-01-06T09:00".into(), "2025-01-08T17:00".into())
+    );
+    assert_eq!(sched.tasks[0].remaining_start, Some(m("2025-01-07T09:00")));
+    assert!(sched.tasks[0].segments.is_empty());
+    assert_eq!(s(sched.tasks[1].start), "2025-01-09T09:00");
+    assert_eq!(
+        dates(&sched, 3),
+        ("2025-01-06T13:00".into(), "2025-01-06T17:00".into())
+    );
 }
