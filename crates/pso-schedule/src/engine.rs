@@ -823,9 +823,17 @@ impl<'a> Net<'a> {
             let span = cal.work_between(p.rstart[i], p.finish[i]);
             let mut f = if node.gate { Minute::MAX } else { finish };
             let mut s = Minute::MAX;
+            let started = node.fixed.is_some() || node.done.is_some();
             for &k in &self.out[i] {
                 let e = &self.edges[k];
                 let (sj, fj) = (ls[e.to], lf[e.to]);
+                // A finished successor does not wait for anything; an actual start does
+                // not move for a successor.
+                if self.nodes[e.to].fixed.is_some()
+                    || (started && matches!(e.kind, DepKind::SS | DepKind::SF))
+                {
+                    continue;
+                }
                 match e.kind {
                     DepKind::FS => f = f.min(lc.unshift(sj, e.lag)?),
                     DepKind::FF => f = f.min(lc.unshift(fj, e.lag)?),
@@ -1001,6 +1009,9 @@ pub fn schedule(input: &Input, opts: &Options) -> Result<Schedule, ScheduleError
         let mut free = lc.work_between(best.finish[j], finish).max(0);
         for &k in &net.out[j] {
             let e = &net.edges[k];
+            if net.nodes[e.to].fixed.is_some() {
+                continue;
+            }
             if let Some(b) = net.edge_bound(e, best.start[j], best.finish[j]) {
                 free = free.min(lc.work_between(b, best.rstart[e.to]).max(0));
             }

@@ -125,7 +125,8 @@ pub struct Task {
     pub priority: u32,
     /// Own calendar (intersected with its resources' calendars).
     pub calendar: Option<usize>,
-    /// What is done: `None` for a task not started.
+    /// What is done: `None` for a task not started (ignored for groups, which span
+    /// their children).
     pub progress: Option<Progress>,
 }
 
@@ -200,7 +201,8 @@ impl Default for Options {
 /// then; a finished task: [`Why::Constraint`], its actual dates).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Why {
-    /// At the project (or portfolio) start, or at the status date for work not done.
+    /// At the project (or portfolio) start; for work not done, at the status date (a
+    /// task in progress without a status date: right after its work done).
     ProjectStart,
     /// After a predecessor: `task` (index into [`Input::tasks`]) through a dependency
     /// of this task or, when `group` is set, of that enclosing group.

@@ -349,6 +349,21 @@ fn finished_work_stays_and_unfinished_predecessors_push_the_rest() {
     assert!(q.critical && sched.tasks[0].critical);
     // S follows the finished F, but not before the status date.
     assert_eq!(s(sched.tasks[3].start), "2025-01-08T09:00");
+
+    // The finished successor holds nothing back: P keeps its float against W.
+    let tasks = vec![
+        dur("P", 8),
+        done(
+            after(dur("F", 8), "P"),
+            "2025-01-06T09:00",
+            "2025-01-06T17:00",
+        ),
+        dur("W", 40),
+    ];
+    let sched = run(&input(tasks, vec![], Some("2025-01-08T09:00")));
+    assert_eq!(sched.tasks[0].total_float, 32 * H);
+    assert_eq!(sched.tasks[0].free_float, 32 * H);
+    assert!(!sched.tasks[0].critical && sched.tasks[2].critical);
 }
 
 /// Nothing not started is scheduled before the status date: not a free task, not one
