@@ -477,3 +477,139 @@ fn leveling_keeps_the_resource_on_work_in_progress() {
         ("2025-01-06T13:00".into(), "2025-01-06T17:00".into())
     );
 }
+
+/// Random networks tracked at a random status date from their own plan (finished,
+/// in progress with a random part left, or not started, some late): the actuals stay,
+/// nothing not done lies before the status date, finish-to-start dependencies hold for
+/// the rest, work without resources takes exactly its remaining time, and leveled
+/// resources are never over their units after the status date.
+#[test]
+fn random_tracked_networks_keep_actuals_and_the_status_date() {
+    let mut rng = Rng::new(10);
+    for k in 0..80u64 {
+        let mut inp = random_input(&mut rng);
+        let opts = Options {
+            level: k % 4 != 3,
+            allow_splits: k % 2 == 1,
+            schedules: 6,
+            seed: k,
+        };
+        let Ok(plan) = schedule(&inp, &opts) else {
+            continue;
+        };
+        let cal = inp.calendars[0].clone();
+        let status = cal.add(inp.start, (rng.below(12) as Minute) * 480).unwrap();
+        let late = |rng: &mut Rng| (rng.below(3) as Minute) * 240;
+        let groups: Vec<bool> = (0..inp.tasks.len()).map(|i| plan.tasks[i].group).collect();
+        for (i, t) in inp.tasks.iter_mut().enumerate() {
+            let p = &plan.tasks[i];
+            if groups[i] || p.start >= status {
+                continue;
+            }
+            let a = (p.start + late(&mut rng)).min(status);
+            if p.finish <= status && rng.below(4) != 0 {
+                t.progress = Some(Progress {
+                    actual_start: a,
+                    actual_finish: Some(p.finish.max(a)),
+                    remaining: 0,
+                });
+            } else if let Work::Duration(d) | Work::Effort(d) = t.work {
+                t.progress = Some(Progress {
+                    actual_start: a,
+                    actual_finish: None,
+                    remaining: d * rng.below(101) as Minute / 100,
+                });
+            }
+        }
+        inp.status_date = Some(status);
+        let sched = schedule(&inp, &opts).unwrap();
+        assert_eq!(sched, schedule(&inp, &opts).unwrap(), "deterministic");
+        let ids: std::collections::HashMap<&str, usize> = inp
+            .tasks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.id.as_str(), i))
+            .collect();
+        // Where each leaf's leveled (not done) part lies.
+        let rest = |i: usize| -> Vec<(Minute, Minute)> {
+            let ts = &sched.tasks[i];
+            let from = ts.remaining_start.unwrap_or(ts.start);
+            if ts.segments.is_empty() {
+                vec![(from, ts.finish)]
+            } else {
+                ts.segments
+                    .iter()
+                    .filter(|&&(_, e)| e > from)
+                    .map(|&(s, e)| (s.max(from), e))
+                    .collect()
+            }
+        };
+        for (i, t) in inp.tasks.iter().enumerate() {
+            let ts = &sched.tasks[i];
+            if groups[i] {
+                continue;
+            }
+            let ctx = format!("case {k} task {} {:?} {ts:?}", t.id, t.progress);
+            match t.progress {
+                Some(Progress {
+                    actual_start,
+                    actual_finish: Some(f),
+                    ..
+                }) => {
+                    assert_eq!((ts.start, ts.finish), (actual_start, f), "{ctx}");
+                    assert!(!ts.critical && ts.remaining_start.is_none(), "{ctx}");
+                }
+                Some(pr) if !matches!(t.work, Work::Milestone) => {
+                    assert_eq!(ts.start, pr.actual_start, "{ctx}");
+                    let r = ts.remaining_start.unwrap();
+                    assert!(r >= status && ts.finish >= r, "{ctx}");
+                    if t.resources.is_empty() && t.calendar.is_none() {
+                        assert_eq!(cal.work_between(r, ts.finish), pr.remaining, "{ctx}");
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    assert!(ts.start >= status, "{ctx}");
+                    assert!(ts.remaining_start.is_none(), "{ctx}");
+                }
+            }
+            let finished = t.progress.is_some_and(|p| p.actual_finish.is_some());
+            if finished {
+                continue;
+            }
+            let from = ts.remaining_start.unwrap_or(ts.start);
+            for d in &t.depends {
+                let p = ids[d.task.as_str()];
+                if d.kind == DepKind::FS && d.lag >= 0 && !groups[p] {
+                    let need = cal.shift(sched.tasks[p].finish, d.lag).unwrap();
+                    assert!(from >= need, "{ctx} after {}", d.task);
+                }
+            }
+        }
+        // Resource units after the status date, over the leveled parts.
+        if !opts.level {
+            continue;
+        }
+        for (r, res) in inp.resources.iter().enumerate() {
+            let mut ev: Vec<(Minute, i32)> = Vec::new();
+            for (i, t) in inp.tasks.iter().enumerate() {
+                let finished = t.progress.is_some_and(|p| p.actual_finish.is_some());
+                if groups[i] || finished || !t.resources.contains(&format!("r{r}")) {
+                    continue;
+                }
+                for (s, e) in rest(i) {
+                    if e > s {
+                        ev.push((s.max(status), 1));
+                        ev.push((e.max(status), -1));
+                    }
+                }
+            }
+            ev.sort_unstable();
+            let mut used = 0;
+            for (t, d) in ev {
+                used += d;
+                assert!(used <= res.units as i32, "case {k} r{r} over at {t}");
+            }
+        }
+    }
+}
