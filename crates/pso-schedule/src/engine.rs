@@ -37,9 +37,11 @@
 //!   dependency into the task (an unfinished predecessor pushes the rest), after its
 //!   finish constraints (start constraints no longer bind a started task), with its
 //!   resources leveled as usual — except that, among the tasks ready to be placed,
-//!   started ones go first: work in progress keeps its resources, new work waits. Its finish is where the remaining work ends; a gap
-//!   shows as two segments and [`TaskSchedule::remaining_start`] marks the rest, which
-//!   `why`, `calendar_wait` and the float describe.
+//!   started ones go first: work in progress keeps its resources, new work waits. Its
+//!   finish is where the remaining work ends; a gap shows as two segments and
+//!   [`TaskSchedule::remaining_start`] marks the rest, which `why`, `calendar_wait` and
+//!   the float describe. Successors' SS/SF links do not bind an actual start, and a
+//!   finished successor holds no predecessor back.
 //! - A task **not started** starts no earlier than the status date (its `why` is then
 //!   [`Why::ProjectStart`]), besides its dependencies and constraints.
 //!
