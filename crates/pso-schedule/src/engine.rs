@@ -22,6 +22,33 @@
 //!    resource hand-overs the leveling created (so a task waiting for a busy resource is
 //!    on the critical chain), give total float; free float is the slack to successors.
 //!
+//! # Progress and a status date
+//!
+//! With [`Input::status_date`] and [`Task::progress`] the schedule is a tracking one, as
+//! in MS Project with "split in-progress tasks":
+//!
+//! - A **finished** task keeps its actual start and finish: predecessors and constraints
+//!   do not move it, it holds its resources from its actual start to its actual finish
+//!   only, and it is never critical.
+//! - A task **in progress** keeps its actual start; the work done lies from there (in
+//!   its calendar) and is not rescheduled. Its remaining work (remaining duration, or
+//!   remaining effort shared by its resources) is placed like a task of that length:
+//!   from the status date (without one: right after the work done), after every
+//!   dependency into the task (an unfinished predecessor pushes the rest), after its
+//!   finish constraints (start constraints no longer bind a started task), with its
+//!   resources leveled as usual — except that, among the tasks ready to be placed,
+//!   started ones go first: work in progress keeps its resources, new work waits. Its
+//!   finish is where the remaining work ends; a gap shows as two segments and
+//!   [`TaskSchedule::remaining_start`] marks the rest, which `why`, `calendar_wait` and
+//!   the float describe. Successors' SS/SF links do not bind an actual start, and a
+//!   finished successor holds no predecessor back.
+//! - A task **not started** starts no earlier than the status date (its `why` is then
+//!   [`Why::ProjectStart`]), besides its dependencies and constraints.
+//!
+//! Float and the critical path are computed on the result as always, so an in-progress
+//! task that slips moves its successors and becomes critical when it drives the finish.
+//! Without a status date and without progress nothing changes.
+//!
 //! Every loop is bounded by the size of the input; no search runs without a budget.
 
 use std::cmp::Reverse;
@@ -60,6 +87,11 @@ struct Node {
     prio: (u32, u32),
     lower: Minute,
     lower_why: Why,
+    /// Finished: its actual start and finish, where it stays.
+    fixed: Option<(Minute, Minute)>,
+    /// In progress: its actual start and the end of the work done (`dur` is then the
+    /// remaining part's).
+    done: Option<(Minute, Minute)>,
 }
 
 /// Resource usage as a step function, plus who released it when.
@@ -121,6 +153,9 @@ impl Timeline {
 #[derive(Debug, Clone)]
 struct Pass {
     start: Vec<Minute>,
+    /// Start of the part this pass scheduled: the start, or where the remaining work of a
+    /// task in progress begins.
+    rstart: Vec<Minute>,
     finish: Vec<Minute>,
     segments: Vec<Vec<(Minute, Minute)>>,
     why: Vec<Why>,
@@ -136,6 +171,7 @@ impl Pass {
     fn new(n: usize) -> Self {
         Pass {
             start: vec![0; n],
+            rstart: vec![0; n],
             finish: vec![0; n],
             segments: vec![Vec::new(); n],
             why: vec![Why::ProjectStart; n],
@@ -325,10 +361,45 @@ impl<'a> Net<'a> {
                 .unwrap_or(input.start)
                 .max(input.start);
             let pprio = input.projects.get(t.project).map_or(500, |p| p.priority);
-            let (mut lower, mut lower_why) = (pstart, Why::ProjectStart);
+            // Work not done starts no earlier than the status date.
+            let (mut lower, mut lower_why) = (
+                input.status_date.map_or(pstart, |d| d.max(pstart)),
+                Why::ProjectStart,
+            );
             let c = &net.cals[cal];
+            let (mut dur, mut fixed, mut done) = (dur, None, None);
+            match t.progress {
+                Some(pr) if pr.actual_finish.is_some() || dur == 0 => {
+                    let f = pr.actual_finish.unwrap_or(pr.actual_start);
+                    fixed = Some((pr.actual_start, f.max(pr.actual_start)));
+                    dur = 0;
+                }
+                Some(pr) => {
+                    let rem = match t.work {
+                        Work::Effort(_) if !res.is_empty() => {
+                            let k = res.len() as Minute;
+                            (pr.remaining.max(0) + k - 1) / k
+                        }
+                        _ => pr.remaining.max(0),
+                    };
+                    let worked = (dur - rem).max(0);
+                    let stop = if worked == 0 {
+                        pr.actual_start
+                    } else {
+                        c.add(pr.actual_start, worked).ok_or_else(|| never(&t.id))?
+                    };
+                    // From the status date; without one, right after the work done.
+                    let resume = input.status_date.map_or(stop, |d| d.max(pr.actual_start));
+                    done = Some((pr.actual_start, stop.min(resume)));
+                    dur = rem;
+                    lower = resume;
+                }
+                None => {}
+            }
+            // A started task keeps its start: only finish constraints bind its rest.
             let cb = match t.constraint {
-                Constraint::Snet(x) | Constraint::Mso(x) => Some(x),
+                _ if fixed.is_some() => None,
+                Constraint::Snet(x) | Constraint::Mso(x) if done.is_none() => Some(x),
                 Constraint::Fnet(x) | Constraint::Mfo(x) => c.start_to_finish_after(x, dur),
                 _ => None,
             };
@@ -349,6 +420,8 @@ impl<'a> Net<'a> {
                 prio: (pprio, t.priority),
                 lower,
                 lower_why,
+                fixed,
+                done,
             });
         }
         // Leaves below each group, gates on demand.
@@ -449,6 +522,8 @@ impl<'a> Net<'a> {
             prio: (0, 0),
             lower: self.input.start,
             lower_why: Why::ProjectStart,
+            fixed: None,
+            done: None,
         });
         let leaves = below[g].as_deref().unwrap_or(&[]);
         for &l in leaves {
@@ -548,9 +623,27 @@ impl<'a> Net<'a> {
         p.makespan = Minute::MIN;
         p.order.clear();
         p.order.extend_from_slice(order);
+        if level {
+            // Work done holds its resources where it was done, before anything is placed.
+            for (j, node) in self.nodes.iter().enumerate() {
+                if let Some((s, e)) = node.fixed.or(node.done) {
+                    for &r in &node.res {
+                        lines[r].book(s, e, j);
+                    }
+                }
+            }
+        }
         for &j in order {
             let node = &self.nodes[j];
             let id = &self.input.tasks[node.task].id;
+            p.blocker[j] = None;
+            p.segments[j].clear();
+            if let Some((s, f)) = node.fixed {
+                (p.start[j], p.rstart[j], p.finish[j], p.bound[j]) = (s, s, f, s);
+                p.why[j] = Why::Constraint;
+                p.makespan = p.makespan.max(f);
+                continue;
+            }
             let (mut est, mut why) = (node.lower, node.lower_why);
             for &k in &self.inp[j] {
                 let e = &self.edges[k];
@@ -567,8 +660,6 @@ impl<'a> Net<'a> {
             }
             p.bound[j] = est;
             p.why[j] = why;
-            p.blocker[j] = None;
-            p.segments[j].clear();
             let cal = &self.cals[node.cal];
             if node.dur == 0 {
                 p.start[j] = est;
@@ -579,6 +670,25 @@ impl<'a> Net<'a> {
                 p.finish[j] = cal.add(s, node.dur).ok_or_else(|| never(id))?;
             } else {
                 self.place(j, est, &mut lines, p).ok_or_else(|| never(id))?;
+            }
+            p.rstart[j] = p.start[j];
+            if let Some((a, d)) = node.done {
+                // The work done, then the remaining part (a gap only in working time).
+                let mut segs = if d > a { vec![(a, d)] } else { Vec::new() };
+                let rest = if p.segments[j].is_empty() {
+                    vec![(p.start[j], p.finish[j])]
+                } else {
+                    std::mem::take(&mut p.segments[j])
+                };
+                for (s, e) in rest.into_iter().filter(|&(s, e)| e > s) {
+                    match segs.last_mut() {
+                        Some(last) if cal.work_between(last.1, s) == 0 => last.1 = e,
+                        _ => segs.push((s, e)),
+                    }
+                }
+                p.start[j] = a;
+                p.finish[j] = p.finish[j].max(d);
+                p.segments[j] = if segs.len() > 1 { segs } else { Vec::new() };
             }
             if !node.gate {
                 p.makespan = p.makespan.max(p.finish[j]);
@@ -666,8 +776,9 @@ impl<'a> Net<'a> {
         Some(())
     }
 
-    /// A precedence-feasible order: among the ready nodes, the highest project priority
-    /// first, then the smallest `value` less the task-priority bias.
+    /// A precedence-feasible order: among the ready nodes, started tasks first (work in
+    /// progress keeps its resources; new work waits), then the highest project priority,
+    /// then the smallest `value` less the task-priority bias.
     fn order_by(&self, value: &[i64]) -> Vec<usize> {
         let n = self.nodes.len();
         let mut indeg: Vec<usize> = self.inp.iter().map(|v| v.len()).collect();
@@ -677,11 +788,12 @@ impl<'a> Net<'a> {
         let key = |j: usize| {
             let node = &self.nodes[j];
             let bias = (node.prio.1 as i64 - 500) * weight;
-            Reverse((Reverse(node.prio.0), value[j] - bias, j))
+            let new = node.done.is_none() && node.fixed.is_none();
+            Reverse((new, Reverse(node.prio.0), value[j] - bias, j))
         };
         let mut heap: BinaryHeap<_> = (0..n).filter(|&j| indeg[j] == 0).map(key).collect();
         let mut out = Vec::with_capacity(n);
-        while let Some(Reverse((_, _, j))) = heap.pop() {
+        while let Some(Reverse((_, _, _, j))) = heap.pop() {
             out.push(j);
             for &e in &self.out[j] {
                 let s = self.edges[e].to;
@@ -710,12 +822,20 @@ impl<'a> Net<'a> {
         for &i in p.order.iter().rev() {
             let node = &self.nodes[i];
             let cal = &self.cals[node.cal];
-            let span = cal.work_between(p.start[i], p.finish[i]);
+            let span = cal.work_between(p.rstart[i], p.finish[i]);
             let mut f = if node.gate { Minute::MAX } else { finish };
             let mut s = Minute::MAX;
+            let started = node.fixed.is_some() || node.done.is_some();
             for &k in &self.out[i] {
                 let e = &self.edges[k];
                 let (sj, fj) = (ls[e.to], lf[e.to]);
+                // A finished successor does not wait for anything; an actual start does
+                // not move for a successor.
+                if self.nodes[e.to].fixed.is_some()
+                    || (started && matches!(e.kind, DepKind::SS | DepKind::SF))
+                {
+                    continue;
+                }
                 match e.kind {
                     DepKind::FS => f = f.min(lc.unshift(sj, e.lag)?),
                     DepKind::FF => f = f.min(lc.unshift(fj, e.lag)?),
@@ -733,7 +853,7 @@ impl<'a> Net<'a> {
                 s = s.min(cal.sub(f, span)?);
             }
             // Never earlier than scheduled: late dates bound the actual ones.
-            s = s.max(p.start[i]);
+            s = s.max(p.rstart[i]);
             ls[i] = s;
             lf[i] = if span == 0 { s } else { cal.add(s, span)? }.max(p.finish[i]);
         }
@@ -776,7 +896,7 @@ pub fn schedule(input: &Input, opts: &Options) -> Result<Schedule, ScheduleError
     if opts.level && has_resources {
         let lst: Vec<i64> = cls.iter().map(|&t| lc.work_at(t)).collect();
         let lft: Vec<i64> = clf.iter().map(|&t| lc.work_at(t)).collect();
-        let est: Vec<i64> = best.start.iter().map(|&t| lc.work_at(t)).collect();
+        let est: Vec<i64> = best.rstart.iter().map(|&t| lc.work_at(t)).collect();
         let budget = opts.schedules.max(1);
         // Resource bound: no schedule ends before every resource has done its load.
         let mut load = vec![0 as Minute; input.resources.len()];
@@ -789,7 +909,11 @@ pub fn schedule(input: &Input, opts: &Options) -> Result<Schedule, ScheduleError
         for (r, &l) in load.iter().enumerate() {
             let cap = Minute::from(net.caps[r].max(1));
             let cal = &net.cals[input.resources[r].calendar.unwrap_or(input.calendar)];
-            if let Some(t) = cal.add(input.start, (l + cap - 1) / cap) {
+            // Work not done starts at the status date at the earliest.
+            let from = input
+                .status_date
+                .map_or(input.start, |d| d.max(input.start));
+            if let Some(t) = cal.add(from, (l + cap - 1) / cap) {
                 bound = bound.max(t);
             }
         }
@@ -838,6 +962,8 @@ pub fn schedule(input: &Input, opts: &Options) -> Result<Schedule, ScheduleError
         .filter(|&j| {
             let node = &net.nodes[j];
             !node.gate
+                && node.fixed.is_none()
+                && node.done.is_none()
                 && node.res.is_empty()
                 && input.tasks[node.task].constraint == Constraint::Alap
         })
@@ -850,7 +976,7 @@ pub fn schedule(input: &Input, opts: &Options) -> Result<Schedule, ScheduleError
             let mut s = Minute::MAX;
             for &k in &net.out[i] {
                 let e = &net.edges[k];
-                let (sj, fj) = (best.start[e.to], best.finish[e.to]);
+                let (sj, fj) = (best.rstart[e.to], best.finish[e.to]);
                 let x = match e.kind {
                     DepKind::FS => lc.unshift(sj, e.lag),
                     DepKind::FF => lc.unshift(fj, e.lag),
@@ -867,6 +993,7 @@ pub fn schedule(input: &Input, opts: &Options) -> Result<Schedule, ScheduleError
             let late = s.min(cal.sub(f, node.dur).unwrap_or(best.start[i]));
             if late > best.start[i] {
                 best.start[i] = late;
+                best.rstart[i] = late;
                 best.finish[i] = cal.add(late, node.dur).unwrap_or(late);
                 best.why[i] = Why::Constraint;
             }
@@ -880,12 +1007,15 @@ pub fn schedule(input: &Input, opts: &Options) -> Result<Schedule, ScheduleError
     let mut tf = vec![0; n];
     let mut ff = vec![0; n];
     for j in 0..n {
-        tf[j] = lc.work_between(best.start[j], ls[j]).max(0);
+        tf[j] = lc.work_between(best.rstart[j], ls[j]).max(0);
         let mut free = lc.work_between(best.finish[j], finish).max(0);
         for &k in &net.out[j] {
             let e = &net.edges[k];
+            if net.nodes[e.to].fixed.is_some() {
+                continue;
+            }
             if let Some(b) = net.edge_bound(e, best.start[j], best.finish[j]) {
-                free = free.min(lc.work_between(b, best.start[e.to]).max(0));
+                free = free.min(lc.work_between(b, best.rstart[e.to]).max(0));
             }
         }
         ff[j] = free.min(tf[j]);
@@ -915,14 +1045,16 @@ pub fn schedule(input: &Input, opts: &Options) -> Result<Schedule, ScheduleError
                     segments: best.segments[j].clone(),
                     total_float: tf[j],
                     free_float: ff[j],
-                    critical: tf[j] == 0,
+                    // Finished work is never critical.
+                    critical: tf[j] == 0 && net.nodes[j].fixed.is_none(),
                     group: false,
                     why: best.why[j],
                     calendar_wait: if matches!(best.why[j], Why::Resource { .. }) {
                         0
                     } else {
-                        (s - best.bound[j]).max(0)
+                        (best.rstart[j] - best.bound[j]).max(0)
                     },
+                    remaining_start: net.nodes[j].done.map(|_| best.rstart[j]),
                 });
             }
             None => tasks.push(TaskSchedule {
@@ -935,6 +1067,7 @@ pub fn schedule(input: &Input, opts: &Options) -> Result<Schedule, ScheduleError
                 group: true,
                 why: Why::Group,
                 calendar_wait: 0,
+                remaining_start: None,
             }),
         }
     }

@@ -20,6 +20,6 @@ pub mod rng;
 
 pub use engine::schedule;
 pub use model::{
-    Conflict, Constraint, DepKind, Dependency, Input, Options, Project, Resource, Schedule,
-    ScheduleError, Task, TaskSchedule, Why, Work,
+    Conflict, Constraint, DepKind, Dependency, Input, Options, Progress, Project, Resource,
+    Schedule, ScheduleError, Task, TaskSchedule, Why, Work,
 };

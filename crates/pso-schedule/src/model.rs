@@ -18,6 +18,9 @@ pub struct Input {
     pub resources: Vec<Resource>,
     /// Tasks and WBS groups, in any order.
     pub tasks: Vec<Task>,
+    /// The status date: work not done yet is scheduled no earlier than this (see
+    /// [`Progress`]). `None`: no status date, every task is scheduled as planned.
+    pub status_date: Option<Minute>,
 }
 
 /// One project of a portfolio.
@@ -122,10 +125,38 @@ pub struct Task {
     pub priority: u32,
     /// Own calendar (intersected with its resources' calendars).
     pub calendar: Option<usize>,
+    /// What is done: `None` for a task not started (ignored for groups, which span
+    /// their children).
+    pub progress: Option<Progress>,
+}
+
+/// The progress of a started task (actuals, as a tracking Gantt records them).
+///
+/// - **Finished** (`actual_finish` set): the task keeps its actual start and finish; it
+///   does not move for its predecessors or constraints, and it holds its resources from
+///   its actual start to its actual finish only. It is never critical.
+/// - **In progress**: the task keeps its actual start. The work done lies from the actual
+///   start on (in the task's calendar); the remaining work is scheduled like a task of
+///   that length from the status date (without a status date: right after the work
+///   done), after its predecessors (every dependency bounds the remaining part) and its
+///   finish constraints, with its resources leveled as usual. Its finish is where the
+///   remaining work ends; a gap between the work done and the remaining work shows as
+///   [`TaskSchedule::segments`], and [`TaskSchedule::remaining_start`] marks the
+///   remaining part. Its float is the remaining part's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// When work began.
+    pub actual_start: Minute,
+    /// When it ended; set means done (`remaining` is then ignored).
+    pub actual_finish: Option<Minute>,
+    /// Work left in the task's own units: working minutes of duration for
+    /// [`Work::Duration`], effort minutes for [`Work::Effort`] (shared by its resources
+    /// like the whole effort).
+    pub remaining: Minute,
 }
 
 impl Task {
-    /// A leaf with defaults: no parent, duration 0, no resources, ASAP, priority 500.
+    /// A leaf with defaults: no parent, no resources, ASAP, priority 500, not started.
     pub fn new(id: impl Into<String>, work: Work) -> Self {
         Task {
             id: id.into(),
@@ -137,6 +168,7 @@ impl Task {
             constraint: Constraint::Asap,
             priority: 500,
             calendar: None,
+            progress: None,
         }
     }
 }
@@ -165,10 +197,12 @@ impl Default for Options {
     }
 }
 
-/// Why a task starts when it does.
+/// Why a task starts when it does (a task in progress: why its remaining work starts
+/// then; a finished task: [`Why::Constraint`], its actual dates).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Why {
-    /// At the project (or portfolio) start.
+    /// At the project (or portfolio) start; for work not done, at the status date (a
+    /// task in progress without a status date: right after its work done).
     ProjectStart,
     /// After a predecessor: `task` (index into [`Input::tasks`]) through a dependency
     /// of this task or, when `group` is set, of that enclosing group.
@@ -182,7 +216,7 @@ pub enum Why {
         /// The group whose dependency it is, when inherited.
         group: Option<usize>,
     },
-    /// Its date constraint.
+    /// Its date constraint (or, finished, its actual dates).
     Constraint,
     /// A resource was busy until then with another task.
     Resource {
@@ -217,6 +251,9 @@ pub struct TaskSchedule {
     /// Minutes between the binding reason and the start that the calendar added
     /// (the reason fell in non-working time).
     pub calendar_wait: Minute,
+    /// A task in progress: where its remaining work starts (`why` and `calendar_wait`
+    /// then explain this instant, not the actual start). `None` otherwise.
+    pub remaining_start: Option<Minute>,
 }
 
 /// A problem the schedule could not avoid; the schedule is still complete.

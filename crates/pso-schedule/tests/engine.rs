@@ -26,6 +26,7 @@ fn input(tasks: Vec<Task>, resources: Vec<Resource>) -> Input {
         projects: Vec::new(),
         resources,
         tasks,
+        status_date: None,
     }
 }
 

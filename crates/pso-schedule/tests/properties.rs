@@ -126,6 +126,7 @@ fn build(c: &Case) -> Input {
         projects: Vec::new(),
         resources,
         tasks,
+        status_date: None,
     }
 }
 
