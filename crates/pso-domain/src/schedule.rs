@@ -254,6 +254,7 @@ pub fn build_input(plan: &PlanData) -> Result<Input, PlanError> {
         projects,
         resources,
         tasks,
+        status_date: None,
     })
 }
 

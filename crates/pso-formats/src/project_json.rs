@@ -326,6 +326,7 @@ pub fn read(text: &str) -> Result<Loaded, ProjectJsonError> {
             constraint,
             priority: priority as u32,
             calendar: None,
+            progress: None,
         });
     }
     Ok(Loaded {
@@ -336,6 +337,7 @@ pub fn read(text: &str) -> Result<Loaded, ProjectJsonError> {
             projects: Vec::new(),
             resources,
             tasks,
+            status_date: None,
         },
         options: Options {
             allow_splits: doc.allow_splits,
