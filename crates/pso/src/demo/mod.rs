@@ -89,6 +89,17 @@ pub async fn seed(store: &Store) -> anyhow::Result<Vec<DemoLogin>> {
         site_ids.insert(s.code, site.id);
     }
 
+    for (code, rules) in org::time_rules() {
+        let site = site_ids
+            .get(code)
+            .ok_or_else(|| anyhow!("demo time rules: no site {code}"))?;
+        let input: pso_domain::timesheet::TimeRulesInput = serde_json::from_value(rules)?;
+        let valid = input
+            .validate()
+            .map_err(|e| anyhow!("demo time rules of {code}: {e:?}"))?;
+        store.set_time_rules(&actor, site, &valid).await?;
+    }
+
     let mut unit_ids: BTreeMap<&str, String> = BTreeMap::new();
     for (code, name, parent) in BUSINESS_UNITS {
         let parent_id = match parent {
@@ -586,6 +597,15 @@ mod tests {
                 assert!(n >= 10, "{}: {n} holidays in {year}", s.code);
             }
         }
+
+        // Each site's time rules, different by country.
+        let mut limits = BTreeSet::new();
+        for s in &sites {
+            let v = store.time_rules(&s.id).await.unwrap();
+            assert_eq!(v.len(), 1, "{}", s.code);
+            limits.insert((v[0].max_minutes_per_day, v[0].max_minutes_per_week));
+        }
+        assert_eq!(limits.len(), 3);
 
         // Two business units with two lines each.
         let units = store.all_business_units().await.unwrap();

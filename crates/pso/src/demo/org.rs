@@ -541,3 +541,35 @@ pub const LOGINS: &[LoginSpec] = &[
         password: "demo-qa-2026",
     },
 ];
+
+/// Each site's time rules (issue 10), from 1 January 2025: local regulations differ.
+/// `(site code, rules as the API takes them)`.
+pub fn time_rules() -> Vec<(&'static str, serde_json::Value)> {
+    use serde_json::json;
+    vec![
+        // France: at most 10 hours a day and 48 a week, no work on weekends.
+        (
+            "GRE",
+            json!({"valid_from": "2025-01-01", "max_minutes_per_day": 600,
+                "max_minutes_per_week": 2880, "weekend": "forbid", "holiday": "warn",
+                "only_assigned_tasks": true, "within_task_dates": "warn",
+                "submit_by": "MON 12:00", "lock_after_days": 10}),
+        ),
+        // United States: no legal daily cap; overtime past 40 hours is paid, so past 50 warns
+        // through the project office rather than being refused.
+        (
+            "CHI",
+            json!({"valid_from": "2025-01-01", "max_minutes_per_week": 3600,
+                "weekend": "warn", "holiday": "warn", "only_assigned_tasks": false,
+                "within_task_dates": "allow", "submit_by": "FRI 17:00", "lock_after_days": 14}),
+        ),
+        // India: 9 hours a day, 48 a week, Saturdays and holidays warn.
+        (
+            "PUN",
+            json!({"valid_from": "2025-01-01", "max_minutes_per_day": 540,
+                "max_minutes_per_week": 2880, "weekend": "warn", "holiday": "warn",
+                "only_assigned_tasks": true, "within_task_dates": "warn",
+                "submit_by": "MON 10:00", "lock_after_days": 7}),
+        ),
+    ]
+}
