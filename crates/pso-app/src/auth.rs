@@ -148,12 +148,9 @@ pub struct LoginOk {
 /// The user behind an API token (`None` when the token is unknown, revoked or its user
 /// disabled).
 pub async fn token_caller(app: &App, token: &str) -> AppResult<Option<Caller>> {
-    let Some(user_id) = app.store.token_user(&sha256_hex(token.trim())).await? else {
-        return Ok(None);
-    };
     Ok(app
         .store
-        .get_user(&user_id)
+        .token_owner(&sha256_hex(token.trim()))
         .await?
         .filter(|u| !u.disabled)
         .map(Caller::new))

@@ -461,7 +461,7 @@ impl Svc<'_> {
         let mut readable = BTreeSet::new();
         for id in others {
             if let Some(p) = self.store().get_project(&id).await? {
-                let r = self.store().project_ref(&p).await?;
+                let r = self.project_ref(&p).await?;
                 if self.caller.principal.can_project(ProjectAction::Read, &r) {
                     readable.insert(id);
                 }

@@ -373,6 +373,14 @@ impl Principal {
         s
     }
 
+    /// Whether a project's business units matter to this caller's rules (a grant on a unit):
+    /// without one, [`ProjectRef::business_unit_ids`] need not hold the unit's ancestors.
+    pub fn has_unit_grants(&self) -> bool {
+        self.grants
+            .iter()
+            .any(|g| matches!(g.scope, ScopeId::BusinessUnit(_)))
+    }
+
     pub fn can_project(&self, action: ProjectAction, p: &ProjectRef) -> bool {
         self.project_scope(action).covers(p)
     }

@@ -251,35 +251,6 @@ impl Store {
         Ok(t)
     }
 
-    /// The user id of a live (unrevoked) token with this hash; notes its use.
-    pub async fn token_user(&self, hash: &str) -> Result<Option<String>> {
-        let r = sqlx::query(
-            "SELECT id, user_id, last_used_at FROM api_tokens WHERE token_hash = $1 \
-             AND revoked_at IS NULL",
-        )
-        .bind(hash)
-        .fetch_optional(self.pool())
-        .await?;
-        let Some(r) = r else { return Ok(None) };
-        let user_id: String = r.try_get("user_id")?;
-        // Note the use at most once a minute, to keep reads from becoming writes.
-        let last: Option<String> = r.try_get("last_used_at")?;
-        let stale = last
-            .and_then(|l| chrono::DateTime::parse_from_rfc3339(&l).ok())
-            .map(|l| chrono::Utc::now().signed_duration_since(l).num_seconds() > 60)
-            .unwrap_or(true);
-        if stale {
-            let id: String = r.try_get("id")?;
-            self.write(
-                sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
-                    .bind(now())
-                    .bind(id),
-            )
-            .await?;
-        }
-        Ok(Some(user_id))
-    }
-
     pub async fn list_tokens(&self, user_id: &str) -> Result<Vec<ApiToken>> {
         let rows = sqlx::query("SELECT * FROM api_tokens WHERE user_id = $1 ORDER BY id")
             .bind(user_id)

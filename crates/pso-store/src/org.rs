@@ -687,6 +687,39 @@ impl Store {
         }
     }
 
+    /// The owner of a live (unrevoked) API token with this hash, with their grants, in one
+    /// read of the token and the user together; notes the token's use at most once a minute
+    /// (so that reads do not become writes).
+    pub async fn token_owner(&self, hash: &str) -> Result<Option<User>> {
+        let mut c = self.pool().acquire().await?;
+        let r = sqlx::query(
+            "SELECT u.*, t.id AS token_id, t.last_used_at AS token_last_used_at \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+        )
+        .bind(hash)
+        .fetch_optional(&mut *c)
+        .await?;
+        let Some(r) = r else { return Ok(None) };
+        let last: Option<String> = r.try_get("token_last_used_at")?;
+        let stale = last
+            .and_then(|l| chrono::DateTime::parse_from_rfc3339(&l).ok())
+            .map(|l| chrono::Utc::now().signed_duration_since(l).num_seconds() > 60)
+            .unwrap_or(true);
+        let token_id: String = r.try_get("token_id")?;
+        let user = with_grants(&mut c, vec![user_from_row(&r)?]).await?.pop();
+        drop(c);
+        if stale {
+            self.write(
+                sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                    .bind(now())
+                    .bind(token_id),
+            )
+            .await?;
+        }
+        Ok(user)
+    }
+
     /// The user with this e-mail and their password hash (if they have one).
     pub async fn user_by_email(&self, email: &str) -> Result<Option<(User, Option<String>)>> {
         let mut c = self.pool().acquire().await?;
