@@ -3,7 +3,7 @@
 
 use crate::error::{AppError, AppResult};
 use crate::service::Svc;
-use pso_domain::timesheet::{TimeRulesInput, TimeRulesVersion};
+use pso_domain::timesheet::{PeriodLock, PeriodLockInput, TimeRulesInput, TimeRulesVersion};
 use serde::Serialize;
 
 /// Every version of a site's time rules, oldest first.
@@ -50,5 +50,38 @@ impl Svc<'_> {
             site_id: site.id,
             versions,
         })
+    }
+
+    /// A site's period lock: readable by every signed-in user, like the site.
+    pub async fn period_lock(&self, site_id: &str) -> AppResult<PeriodLock> {
+        let site = self.get_site(site_id).await?;
+        Ok(self.store().period_lock(&site.id).await?)
+    }
+
+    /// Locks a site's time through a day: the site's PSO and administrators; moving the lock
+    /// back (reopening) is for administrators only (409 otherwise).
+    pub async fn set_period_lock(
+        &self,
+        site_id: &str,
+        input: PeriodLockInput,
+    ) -> AppResult<PeriodLock> {
+        let site = self.get_site(site_id).await?;
+        let who = &self.caller.principal;
+        if !who.can_lock_periods(&site.id.as_str().into()) {
+            return Err(AppError::forbidden(
+                "only administrators and the site's PSO lock its periods",
+            ));
+        }
+        let through = pso_domain::values::parse_date(&input.through)
+            .map_err(|e| AppError::field("through", e.code, e.message))?;
+        Ok(self
+            .store()
+            .set_period_lock(
+                &self.caller.actor(),
+                &site.id,
+                &through.format("%Y-%m-%d").to_string(),
+                who.is_admin(),
+            )
+            .await?)
     }
 }

@@ -414,6 +414,17 @@ impl Principal {
             })
     }
 
+    /// A site's period lock: admins and the site's PSO (a global PSO grant covers every
+    /// site); only admins may move it back (reopening closed time).
+    pub fn can_lock_periods(&self, site_id: &SiteId) -> bool {
+        self.is_admin()
+            || self.grants.iter().any(|g| match (g.role, &g.scope) {
+                (Role::Pso, ScopeId::Global) => true,
+                (Role::Pso, ScopeId::Site(i)) => i == site_id,
+                _ => false,
+            })
+    }
+
     /// Users, role grants and other people's tokens: admins only.
     pub fn can_manage_users(&self) -> bool {
         self.is_admin()

@@ -210,6 +210,25 @@ impl TimeRulesVersion {
     }
 }
 
+/// A site's period lock: time dated on or before `through` is closed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PeriodLock {
+    pub site_id: String,
+    /// `YYYY-MM-DD`, or none when nothing is locked yet.
+    pub through: Option<String>,
+    pub set_by: Option<String>,
+    pub set_at: Option<String>,
+}
+
+/// `POST /api/v1/sites/{id}/period-locks`.
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodLockInput {
+    /// Lock every day up to and including this one.
+    #[schemars(schema_with = "crate::schema::date")]
+    pub through: String,
+}
+
 /// `(Monday, 720)` → `MON 12:00`.
 pub fn format_submit_by((day, minutes): (Weekday, u32)) -> String {
     format!(

@@ -2,7 +2,7 @@
 
 use crate::{audit, corrupt, now, Actor, Result, Store, StoreError};
 use pso_domain::model::{Entity, Site};
-use pso_domain::timesheet::{format_submit_by, Mode, TimeRules, TimeRulesVersion};
+use pso_domain::timesheet::{format_submit_by, Mode, PeriodLock, TimeRules, TimeRulesVersion};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -102,4 +102,90 @@ impl Store {
         tx.commit().await?;
         Ok(after)
     }
+
+    /// A site's period lock (`through` none when nothing is locked).
+    pub async fn period_lock(&self, site_id: &str) -> Result<PeriodLock> {
+        let mut c = self.pool().acquire().await?;
+        lock_of(&mut c, site_id).await
+    }
+
+    /// Moves a site's period lock to `through` (forward, or back when `may_reopen`), with an
+    /// audit event on the site (action `period_lock`). A move back without `may_reopen` is a
+    /// conflict that names the current lock.
+    pub async fn set_period_lock(
+        &self,
+        actor: &Actor,
+        site_id: &str,
+        through: &str,
+        may_reopen: bool,
+    ) -> Result<PeriodLock> {
+        let mut tx = self.begin_write().await?;
+        let locked = sqlx::query("UPDATE sites SET version = version WHERE id = $1")
+            .bind(site_id)
+            .execute(&mut *tx)
+            .await?;
+        if locked.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let before = lock_of(&mut tx, site_id).await?;
+        if let Some(cur) = &before.through {
+            if through < cur.as_str() && !may_reopen {
+                return Err(StoreError::Conflict {
+                    field: "through".into(),
+                    message: format!(
+                        "the site is locked through {cur}; only an administrator may reopen it"
+                    ),
+                });
+            }
+        }
+        sqlx::query("DELETE FROM site_period_locks WHERE site_id = $1")
+            .bind(site_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO site_period_locks (site_id, through, set_by, set_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(site_id)
+        .bind(through)
+        .bind(actor.label.clone())
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        let after = lock_of(&mut tx, site_id).await?;
+        audit(
+            &mut tx,
+            actor,
+            "period_lock",
+            Site::KIND,
+            site_id,
+            None,
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+}
+
+async fn lock_of(c: &mut AnyConnection, site_id: &str) -> Result<PeriodLock> {
+    let r = sqlx::query("SELECT * FROM site_period_locks WHERE site_id = $1")
+        .bind(site_id)
+        .fetch_optional(c)
+        .await?;
+    Ok(match r {
+        Some(r) => PeriodLock {
+            site_id: site_id.to_string(),
+            through: Some(r.try_get("through")?),
+            set_by: Some(r.try_get("set_by")?),
+            set_at: Some(r.try_get("set_at")?),
+        },
+        None => PeriodLock {
+            site_id: site_id.to_string(),
+            through: None,
+            set_by: None,
+            set_at: None,
+        },
+    })
 }

@@ -216,6 +216,28 @@ async fn put_time_rules(
     Ok(Json(set).into_response())
 }
 
+/// A site's period lock.
+async fn get_period_lock(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    Ok(Json(Svc::new(&s, &c).period_lock(&id).await?).into_response())
+}
+
+/// Locks a site's time through a day.
+async fn set_period_lock(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson,
+) -> ApiResult<Response> {
+    let lock = Svc::new(&s, &c)
+        .set_period_lock(&id, parse_input(b)?)
+        .await?;
+    Ok(Json(lock).into_response())
+}
+
 // ---------------------------------------------------------------- CRUD handlers
 
 /// `GET`, `PATCH` and `DELETE` of one object, through the service's `get_*`, `update_*` and
@@ -596,6 +618,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/sites/{id}/time-rules",
             get(get_time_rules).put(put_time_rules),
+        )
+        .route(
+            "/api/v1/sites/{id}/period-locks",
+            get(get_period_lock).post(set_period_lock),
         )
         .route("/api/v1/people", get(list_people).post(create_person))
         .route(

@@ -466,6 +466,24 @@ pub fn routes() -> Vec<Route> {
         )
         .body(Body::json::<pso_domain::timesheet::TimeRulesInput>()),
     );
+    v.push(r(
+        Get,
+        "/api/v1/sites/{id}/period-locks",
+        "time",
+        "The site's period lock: time dated on or before `through` is closed",
+        Reply::ok::<pso_domain::timesheet::PeriodLock>(),
+    ));
+    v.push(
+        r(
+            Post,
+            "/api/v1/sites/{id}/period-locks",
+            "time",
+            "Lock the site's time through a day (the site's PSO, administrators); moving the \
+             lock back is for administrators (409 otherwise)",
+            Reply::ok::<pso_domain::timesheet::PeriodLock>(),
+        )
+        .body(Body::json::<pso_domain::timesheet::PeriodLockInput>()),
+    );
     v.extend(collection::<Person>(
         "/api/v1/people",
         "organisation",

@@ -144,4 +144,61 @@ async fn site_time_rules_are_dated_and_guarded(app: TestApp) {
     assert_eq!(changes[2]["before"].as_array().unwrap().len(), 2);
 }
 
-both!(site_time_rules_are_dated_and_guarded);
+async fn period_locks_move_forward(app: TestApp) {
+    let org = app.org().await;
+    let (_, pso_paris) = app
+        .user_with("pso@test.example", &[("pso", "site:PAR")])
+        .await;
+    let (_, member) = app
+        .user_with("m@test.example", &[("member", "global")])
+        .await;
+    let url = |site: &str| format!("/api/v1/sites/{site}/period-locks");
+    let lock = |token: &str, site: &str, through: &str| {
+        send(
+            app.with(token, Method::POST, &url(site))
+                .json(&json!({ "through": through })),
+        )
+    };
+
+    let r = app.get_as(&member, &url(&org.paris)).await.expect(200);
+    assert_eq!(r.json["through"], Value::Null);
+    let r = lock(&pso_paris, &org.paris, "2027-01-31").await.expect(200);
+    assert_eq!(r.json["through"], "2027-01-31");
+    assert_eq!(r.json["set_by"], "pso@test.example");
+    // Forward: fine. Back: only an administrator.
+    lock(&pso_paris, &org.paris, "2027-02-28").await.expect(200);
+    let r = lock(&pso_paris, &org.paris, "2027-01-31").await.expect(409);
+    assert!(r.text.contains("2027-02-28"), "{}", r.text);
+    lock(&app.admin_token, &org.paris, "2027-01-31")
+        .await
+        .expect(200);
+    // Not another site's PSO, not a member; a bad date names the field.
+    lock(&pso_paris, &org.chicago, "2027-01-31")
+        .await
+        .expect(403);
+    lock(&member, &org.paris, "2027-03-31").await.expect(403);
+    let r = lock(&pso_paris, &org.paris, "2027-02-30").await.expect(422);
+    assert_eq!(r.json["errors"][0]["field"], "through");
+    let r = app.get_as(&member, &url(&org.paris)).await.expect(200);
+    assert_eq!(r.json["through"], "2027-01-31");
+    // Each move is in the site's history.
+    let audit = app
+        .get(&format!(
+            "/api/v1/audit-events?entity_type=site&entity_id={}",
+            org.paris
+        ))
+        .await
+        .expect(200);
+    let moves = audit.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "period_lock")
+        .count();
+    assert_eq!(moves, 3);
+}
+
+both!(
+    site_time_rules_are_dated_and_guarded,
+    period_locks_move_forward
+);
