@@ -269,19 +269,10 @@ pub fn parse_submit_by(s: &str) -> Result<(Weekday, u32), ValueError> {
         )
     };
     let (day, time) = s.trim().split_once(' ').ok_or_else(bad)?;
-    const DAYS: [(&str, Weekday); 7] = [
-        ("mon", Weekday::Mon),
-        ("tue", Weekday::Tue),
-        ("wed", Weekday::Wed),
-        ("thu", Weekday::Thu),
-        ("fri", Weekday::Fri),
-        ("sat", Weekday::Sat),
-        ("sun", Weekday::Sun),
-    ];
-    let day = DAYS
+    let day = crate::values::WEEKDAYS
         .iter()
-        .find(|(name, _)| day.eq_ignore_ascii_case(name))
-        .map(|(_, d)| *d)
+        .position(|name| day.eq_ignore_ascii_case(name))
+        .and_then(|i| Weekday::try_from(i as u8).ok())
         .ok_or_else(bad)?;
     let minutes = crate::values::parse_hhmm(time).ok_or_else(bad)?;
     if minutes >= 24 * 60 {
@@ -696,6 +687,33 @@ mod tests {
         }
     }
 
+    /// Checks `entries` in `week` for a French site with the tasks of [`tasks`].
+    fn check(week: &str, rules: &[TimeRules], locked: Option<&str>, entries: &[Entry]) -> Check {
+        let (days, tasks) = (france(), tasks());
+        let ctx = Context {
+            week: IsoWeek::parse(week).unwrap(),
+            rules,
+            days: &days,
+            tasks: &tasks,
+            locked_through: locked.map(d),
+        };
+        check_week(&ctx, entries)
+    }
+
+    /// `minutes` on task a on each working day (Monday to Friday) of `week`.
+    fn working_days(week: &str, minutes: i64) -> Vec<Entry> {
+        IsoWeek::parse(week)
+            .unwrap()
+            .days()
+            .take(5)
+            .map(|date| Entry {
+                task_id: "a".into(),
+                date,
+                minutes,
+            })
+            .collect()
+    }
+
     fn rules_of(c: &[Finding]) -> Vec<Rule> {
         c.iter().map(|f| f.rule).collect()
     }
@@ -721,39 +739,19 @@ mod tests {
 
     #[test]
     fn a_good_week_passes_quietly() {
-        let (r, days, t) = (vec![rules("2026-01-01")], france(), tasks());
-        let ctx = Context {
-            week: IsoWeek::parse("2027-W03").unwrap(),
-            rules: &r,
-            days: &days,
-            tasks: &t,
-            locked_through: None,
-        };
-        let entries: Vec<Entry> = ctx
-            .week
-            .days()
-            .take(5)
-            .map(|day| Entry {
-                task_id: "a".into(),
-                date: day,
-                minutes: 480,
-            })
-            .collect();
-        assert_eq!(check_week(&ctx, &entries), Check::default());
+        let r = [rules("2026-01-01")];
+        let c = check("2027-W03", &r, None, &working_days("2027-W03", 480));
+        assert_eq!(c, Check::default());
     }
 
     #[test]
     fn each_rule_reports_by_its_mode() {
-        let (r, days, t) = (vec![rules("2026-01-01")], france(), tasks());
-        let ctx = Context {
-            week: IsoWeek::parse("2026-W53").unwrap(), // 28 Dec 2026 to 3 Jan 2027
-            rules: &r,
-            days: &days,
-            tasks: &t,
-            locked_through: Some(d("2026-12-28")),
-        };
-        let c = check_week(
-            &ctx,
+        // 2026-W53: 28 December 2026 to 3 January 2027.
+        let r = [rules("2026-01-01")];
+        let c = check(
+            "2026-W53",
+            &r,
+            Some("2026-12-28"),
             &[
                 e("a", "2026-12-28", 60),  // locked
                 e("a", "2026-12-29", 700), // over the day
@@ -794,25 +792,9 @@ mod tests {
     fn the_week_limit_and_task_dates() {
         let mut r = rules("2026-01-01");
         r.max_minutes_per_day = None;
-        let (r, days, t) = (vec![r], france(), tasks());
-        let ctx = Context {
-            week: IsoWeek::parse("2027-W04").unwrap(), // 25 to 31 January: after a's finish
-            rules: &r,
-            days: &days,
-            tasks: &t,
-            locked_through: None,
-        };
-        let entries: Vec<Entry> = ctx
-            .week
-            .days()
-            .take(5)
-            .map(|day| Entry {
-                task_id: "a".into(),
-                date: day,
-                minutes: 600,
-            })
-            .collect();
-        let c = check_week(&ctx, &entries);
+        // 2027-W04, 25 to 31 January: after task a's finish.
+        let entries = working_days("2027-W04", 600);
+        let c = check("2027-W04", &[r], None, &entries);
         assert_eq!(rules_of(&c.violations), vec![Rule::MaxMinutesPerWeek]);
         assert_eq!(
             (c.violations[0].limit, c.violations[0].actual),

@@ -28,6 +28,18 @@ fn version_from_row(r: &AnyRow) -> Result<TimeRulesVersion> {
     })
 }
 
+/// Locks the site's row for a change to its time rules or lock (`NotFound`: no such site).
+async fn lock_site(c: &mut AnyConnection, site_id: &str) -> Result<()> {
+    let locked = sqlx::query("UPDATE sites SET version = version WHERE id = $1")
+        .bind(site_id)
+        .execute(c)
+        .await?;
+    if locked.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
 async fn versions(c: &mut AnyConnection, site_id: &str) -> Result<Vec<TimeRulesVersion>> {
     let rows = sqlx::query("SELECT * FROM site_time_rules WHERE site_id = $1 ORDER BY valid_from")
         .bind(site_id)
@@ -53,13 +65,7 @@ impl Store {
         r: &TimeRules,
     ) -> Result<Vec<TimeRulesVersion>> {
         let mut tx = self.begin_write().await?;
-        let locked = sqlx::query("UPDATE sites SET version = version WHERE id = $1")
-            .bind(site_id)
-            .execute(&mut *tx)
-            .await?;
-        if locked.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        lock_site(&mut tx, site_id).await?;
         let before = versions(&mut tx, site_id).await?;
         let from = r.valid_from.format("%Y-%m-%d").to_string();
         sqlx::query("DELETE FROM site_time_rules WHERE site_id = $1 AND valid_from >= $2")
@@ -120,13 +126,7 @@ impl Store {
         may_reopen: bool,
     ) -> Result<PeriodLock> {
         let mut tx = self.begin_write().await?;
-        let locked = sqlx::query("UPDATE sites SET version = version WHERE id = $1")
-            .bind(site_id)
-            .execute(&mut *tx)
-            .await?;
-        if locked.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        lock_site(&mut tx, site_id).await?;
         let before = lock_of(&mut tx, site_id).await?;
         if let Some(cur) = &before.through {
             if through < cur.as_str() && !may_reopen {

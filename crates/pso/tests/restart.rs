@@ -128,6 +128,29 @@ async fn count(url: &str, sql: &str) -> i64 {
     n
 }
 
+/// Site PAR and business unit ENG, through the API.
+async fn site_and_unit(http: &reqwest::Client, token: &str, b: &str) -> (Value, Value) {
+    let post = reqwest::Method::POST;
+    let site = call(
+        http,
+        token,
+        post.clone(),
+        &format!("{b}/api/v1/sites"),
+        Some(json!({"code": "PAR", "name": "Paris", "country": "FR",
+                    "time_zone": "Europe/Paris", "currency": "EUR"})),
+    )
+    .await;
+    let unit = call(
+        http,
+        token,
+        post,
+        &format!("{b}/api/v1/business-units"),
+        Some(json!({"code": "ENG", "name": "Engineering"})),
+    )
+    .await;
+    (site, unit)
+}
+
 async fn killed_mid_import(db: Option<String>) {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap().to_string();
@@ -139,24 +162,7 @@ async fn killed_mid_import(db: Option<String>) {
     let mut server = start(&d, db).await;
     let http = reqwest::Client::new();
     let b = server.base.clone();
-    let post = reqwest::Method::POST;
-    let site = call(
-        &http,
-        &token,
-        post.clone(),
-        &format!("{b}/api/v1/sites"),
-        Some(json!({"code": "PAR", "name": "Paris", "country": "FR",
-                    "time_zone": "Europe/Paris", "currency": "EUR"})),
-    )
-    .await;
-    let unit = call(
-        &http,
-        &token,
-        post.clone(),
-        &format!("{b}/api/v1/business-units"),
-        Some(json!({"code": "ENG", "name": "Engineering"})),
-    )
-    .await;
+    let (site, unit) = site_and_unit(&http, &token, &b).await;
     let r = http
         .post(format!(
             "{b}/api/v1/imports/mspdi?site_id={}&business_unit_id={}&code=BIG&file_name=big.xml",
@@ -370,23 +376,7 @@ async fn killed_mid_write_storm(db: Option<String>) {
     let http = reqwest::Client::new();
     let b = server.base.clone();
     let post = reqwest::Method::POST;
-    let site = call(
-        &http,
-        &token,
-        post.clone(),
-        &format!("{b}/api/v1/sites"),
-        Some(json!({"code": "PAR", "name": "Paris", "country": "FR",
-                    "time_zone": "Europe/Paris", "currency": "EUR"})),
-    )
-    .await;
-    let unit = call(
-        &http,
-        &token,
-        post.clone(),
-        &format!("{b}/api/v1/business-units"),
-        Some(json!({"code": "ENG", "name": "Engineering"})),
-    )
-    .await;
+    let (site, unit) = site_and_unit(&http, &token, &b).await;
     let mut projects = Vec::new();
     for code in ["DUR-1", "DUR-2"] {
         let p = call(

@@ -205,28 +205,10 @@ mod tests {
     use super::*;
 
     fn site() -> Site {
-        Site {
-            id: "site".into(),
-            version: 1,
-            code: "ZRH".into(),
-            name: "Zurich".into(),
-            country: "CH".into(),
-            time_zone: "Europe/Zurich".into(),
-            currency: "CHF".into(),
-            working_week: ["mon", "tue", "wed", "thu", "fri"]
-                .map(String::from)
-                .to_vec(),
-            working_hours: vec![
-                ["08:00".into(), "12:00".into()],
-                ["13:00".into(), "17:00".into()],
-            ],
-            holidays: vec![pso_domain::model::Holiday {
-                date: "2025-12-25".into(),
-                name: "Christmas".into(),
-            }],
-            created_at: String::new(),
-            updated_at: String::new(),
-        }
+        crate::interchange::test_site(vec![pso_domain::model::Holiday {
+            date: "2025-12-25".into(),
+            name: "Christmas".into(),
+        }])
     }
 
     fn compare(calendars: &str) -> Vec<(String, Vec<String>)> {

@@ -1702,25 +1702,7 @@ mod tests {
     }
 
     fn site() -> Site {
-        Site {
-            id: "site".into(),
-            version: 1,
-            code: "ZRH".into(),
-            name: "Zurich".into(),
-            country: "CH".into(),
-            time_zone: "Europe/Zurich".into(),
-            currency: "CHF".into(),
-            working_week: ["mon", "tue", "wed", "thu", "fri"]
-                .map(String::from)
-                .to_vec(),
-            working_hours: vec![
-                ["08:00".into(), "12:00".into()],
-                ["13:00".into(), "17:00".into()],
-            ],
-            holidays: vec![],
-            created_at: String::new(),
-            updated_at: String::new(),
-        }
+        crate::interchange::test_site(vec![])
     }
 
     #[test]

@@ -30,6 +30,30 @@ mod export;
 pub mod mapping;
 mod units;
 
+/// A Zurich site (Monday to Friday, 08:00–12:00 and 13:00–17:00) for the steps' unit tests.
+#[cfg(test)]
+pub(crate) fn test_site(holidays: Vec<pso_domain::model::Holiday>) -> pso_domain::model::Site {
+    pso_domain::model::Site {
+        id: "site".into(),
+        version: 1,
+        code: "ZRH".into(),
+        name: "Zurich".into(),
+        country: "CH".into(),
+        time_zone: "Europe/Zurich".into(),
+        currency: "CHF".into(),
+        working_week: ["mon", "tue", "wed", "thu", "fri"]
+            .map(String::from)
+            .to_vec(),
+        working_hours: vec![
+            ["08:00".into(), "12:00".into()],
+            ["13:00".into(), "17:00".into()],
+        ],
+        holidays,
+        created_at: String::new(),
+        updated_at: String::new(),
+    }
+}
+
 pub use export::export_document;
 pub use mapping::map_document;
 

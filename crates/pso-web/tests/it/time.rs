@@ -25,7 +25,8 @@ async fn put(app: &TestApp, token: &str, site: &str, body: Value) -> crate::comm
     .await
 }
 
-async fn site_time_rules_are_dated_and_guarded(app: TestApp) {
+/// The test organisation, a PSO of site PAR and a member (their API tokens).
+async fn org_and_people(app: &TestApp) -> (crate::common::Org, String, String) {
     let org = app.org().await;
     let (_, pso_paris) = app
         .user_with("pso@test.example", &[("pso", "site:PAR")])
@@ -33,6 +34,28 @@ async fn site_time_rules_are_dated_and_guarded(app: TestApp) {
     let (_, member) = app
         .user_with("m@test.example", &[("member", "global")])
         .await;
+    (org, pso_paris, member)
+}
+
+/// The site's audit events with this action.
+async fn site_history(app: &TestApp, site: &str, action: &str) -> Vec<Value> {
+    let audit = app
+        .get(&format!(
+            "/api/v1/audit-events?entity_type=site&entity_id={site}"
+        ))
+        .await
+        .expect(200);
+    audit.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == action)
+        .cloned()
+        .collect()
+}
+
+async fn site_time_rules_are_dated_and_guarded(app: TestApp) {
+    let (org, pso_paris, member) = org_and_people(&app).await;
     let (_, standards) = app
         .user_with("std@test.example", &[("standards", "global")])
         .await;
@@ -126,32 +149,14 @@ async fn site_time_rules_are_dated_and_guarded(app: TestApp) {
     assert_eq!(r.json["versions"].as_array().unwrap().len(), 1);
 
     // Each change is in the site's history, with the versions before and after.
-    let audit = app
-        .get(&format!(
-            "/api/v1/audit-events?entity_type=site&entity_id={}",
-            org.paris
-        ))
-        .await
-        .expect(200);
-    let changes: Vec<&Value> = audit.json["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["action"] == "time_rules")
-        .collect();
+    let changes = site_history(&app, &org.paris, "time_rules").await;
     assert_eq!(changes.len(), 3);
     assert_eq!(changes[2]["after"][0]["valid_from"], "2026-10-01");
     assert_eq!(changes[2]["before"].as_array().unwrap().len(), 2);
 }
 
 async fn period_locks_move_forward(app: TestApp) {
-    let org = app.org().await;
-    let (_, pso_paris) = app
-        .user_with("pso@test.example", &[("pso", "site:PAR")])
-        .await;
-    let (_, member) = app
-        .user_with("m@test.example", &[("member", "global")])
-        .await;
+    let (org, pso_paris, member) = org_and_people(&app).await;
     let url = |site: &str| format!("/api/v1/sites/{site}/period-locks");
     let lock = |token: &str, site: &str, through: &str| {
         send(
@@ -182,19 +187,7 @@ async fn period_locks_move_forward(app: TestApp) {
     let r = app.get_as(&member, &url(&org.paris)).await.expect(200);
     assert_eq!(r.json["through"], "2027-01-31");
     // Each move is in the site's history.
-    let audit = app
-        .get(&format!(
-            "/api/v1/audit-events?entity_type=site&entity_id={}",
-            org.paris
-        ))
-        .await
-        .expect(200);
-    let moves = audit.json["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["action"] == "period_lock")
-        .count();
+    let moves = site_history(&app, &org.paris, "period_lock").await.len();
     assert_eq!(moves, 3);
 }
 
