@@ -43,6 +43,8 @@ RULES_BEYOND_SCHEMA = frozenset(
         "not_mspdi",  # the uploaded XML is not an MS Project document
         "malformed_file",
         "refused_file",
+        "invalid_reference",  # a person as their own manager
+        "not_waiting",  # a timesheet line named for approval that does not wait for it
     }
 )
 
@@ -56,6 +58,9 @@ def _beyond_schema(response) -> bool:
         body = response.json()
     except Exception:
         return False
+    # A timesheet's broken time rules depend on the site's rules, calendar and tasks.
+    if body.get("code") == "rule_violation":
+        return True
     codes = {e.get("code") for e in body.get("errors") or [] if isinstance(e, dict)}
     return bool(codes) and codes <= RULES_BEYOND_SCHEMA
 

@@ -45,6 +45,8 @@ pub struct AppError {
     pub errors: Vec<FieldError>,
     /// Seconds after which a retry may succeed.
     pub retry_after: Option<u64>,
+    /// Time rules a timesheet breaks (`rule_violation`).
+    pub violations: Vec<pso_domain::timesheet::Finding>,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -65,6 +67,7 @@ impl AppError {
             detail: detail.into(),
             errors: Vec::new(),
             retry_after: None,
+            violations: Vec::new(),
         }
     }
 
@@ -95,6 +98,7 @@ impl AppError {
             detail: errors.to_string(),
             errors: errors.0,
             retry_after: None,
+            violations: Vec::new(),
         }
     }
 

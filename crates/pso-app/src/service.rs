@@ -327,9 +327,32 @@ impl<'a> Svc<'a> {
         }
     }
 
+    /// A person's manager must be another person who exists.
+    async fn check_manager(&self, id: Option<&str>, n: &NewPerson) -> AppResult<()> {
+        let Some(m) = &n.manager_id else {
+            return Ok(());
+        };
+        if Some(m.as_str()) == id {
+            return Err(AppError::field(
+                "manager_id",
+                "invalid_reference",
+                "a person is not their own manager",
+            ));
+        }
+        if self.store().get_person(m).await?.is_none() {
+            return Err(AppError::field(
+                "manager_id",
+                "unknown_reference",
+                format!("person '{m}' does not exist"),
+            ));
+        }
+        Ok(())
+    }
+
     pub async fn create_person(&self, input: PersonInput) -> AppResult<Person> {
         let n = v(input.validate())?;
         self.person_site_allowed(&n.site_id).await?;
+        self.check_manager(None, &n).await?;
         Ok(self.store().create_person(&self.caller.actor(), &n).await?)
     }
 
@@ -344,6 +367,7 @@ impl<'a> Svc<'a> {
         let expected = check_version(version, cur.version)?;
         let n = v(patched(&cur, patch)?.validate())?;
         self.person_site_allowed(&n.site_id).await?;
+        self.check_manager(Some(id), &n).await?;
         Ok(self
             .store()
             .update_person(&self.caller.actor(), id, expected, &n)
@@ -895,6 +919,17 @@ impl<'a> Svc<'a> {
         let allowed = match entity_type {
             "business_unit" | "site" | "person" => true,
             "user" | "api_token" => who.can_manage_users(),
+            // A sheet's history: for those who write it (the person, their site's PSO).
+            "timesheet" => {
+                let person_id = entity_id.split('/').next().unwrap_or_default();
+                match self.store().get_person(person_id).await? {
+                    Some(p) => {
+                        let own = self.caller.user.person_id.as_deref() == Some(p.id.as_str());
+                        who.can_write_timesheet(own, &p.site_id.as_str().into())
+                    }
+                    None => who.is_admin(),
+                }
+            }
             "project" | "task" | "dependency" | "assignment" | "schedule_run" | "baseline" => {
                 let project_id = page
                     .items
@@ -915,7 +950,7 @@ impl<'a> Svc<'a> {
                     "entity_type",
                     "unknown_entity_type",
                     "entity_type is one of business_unit, site, person, user, api_token, \
-                     project, task, dependency, assignment, schedule_run, baseline",
+                     project, task, dependency, assignment, schedule_run, baseline, timesheet",
                 ))
             }
         };

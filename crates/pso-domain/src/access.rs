@@ -425,6 +425,43 @@ impl Principal {
             })
     }
 
+    /// A person's timesheet: the person (`own`: the caller's user is linked to them) writes
+    /// and reads it; the PSO of the person's site (and administrators) may too, on their
+    /// behalf. Approvers read only their projects' lines ([`Principal::can_approve_time`]).
+    pub fn can_write_timesheet(&self, own: bool, person_site: &SiteId) -> bool {
+        own || self.can_edit_person(person_site)
+    }
+
+    /// Reopening an approved sheet: the PSO of the person's site and administrators.
+    pub fn can_reopen_timesheet(&self, person_site: &SiteId) -> bool {
+        self.can_lock_periods(person_site)
+    }
+
+    /// Approving a project's lines of timesheets: the project's manager (`is_manager`: the
+    /// caller's user is linked to the project's manager), a PSO whose grant covers the
+    /// project, and administrators.
+    pub fn can_approve_time(&self, p: &ProjectRef, is_manager: bool) -> bool {
+        is_manager || self.time_approval_scope().covers(p)
+    }
+
+    /// The projects whose time this caller approves besides those they manage: a PSO grant's
+    /// scope, everything for administrators.
+    pub fn time_approval_scope(&self) -> ProjectScope {
+        let mut s = ProjectScope::default();
+        for g in &self.grants {
+            if !(g.role == Role::Pso || (g.role == Role::Admin && g.scope == ScopeId::Global)) {
+                continue;
+            }
+            match &g.scope {
+                ScopeId::Global => s.all = true,
+                ScopeId::Site(i) => s.site_ids.push(i.clone()),
+                ScopeId::BusinessUnit(i) => s.business_unit_ids.push(i.clone()),
+                ScopeId::Project(i) => s.project_ids.push(i.clone()),
+            }
+        }
+        s
+    }
+
     /// Users, role grants and other people's tokens: admins only.
     pub fn can_manage_users(&self) -> bool {
         self.is_admin()

@@ -12,6 +12,7 @@
 //! - [`schedule`]: a stored plan in and out of the `pso-schedule` engine, resource load;
 //! - [`schema`]: the JSON Schemas of what the validators accept, for the OpenAPI document;
 //! - [`signin`]: when a sign-in attempt may go ahead (back-off, not lock-out);
+//! - [`sheet`]: a person's weekly timesheet: its input, states and lines;
 //! - [`timesheet`]: a site's dated time rules, ISO weeks, the check of a week's entries.
 
 pub mod access;
@@ -23,6 +24,7 @@ pub mod money;
 pub mod plan;
 pub mod schedule;
 pub mod schema;
+pub mod sheet;
 pub mod signin;
 pub mod timesheet;
 pub mod values;

@@ -284,6 +284,8 @@ pub struct Person {
     pub email: Option<String>,
     pub site_id: String,
     pub skills: Vec<String>,
+    /// Their line manager (a person): named in the missing-timesheets list and its reminders.
+    pub manager_id: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -301,6 +303,9 @@ pub struct PersonInput {
     #[serde(default)]
     #[schemars(schema_with = "crate::schema::skills")]
     pub skills: Vec<String>,
+    #[serde(default)]
+    #[schemars(schema_with = "crate::schema::optional_reference")]
+    pub manager_id: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -309,6 +314,7 @@ pub struct NewPerson {
     pub email: Option<Email>,
     pub site_id: String,
     pub skills: Vec<String>,
+    pub manager_id: Option<String>,
 }
 
 impl PersonInput {
@@ -338,6 +344,12 @@ impl PersonInput {
                 email,
                 site_id: self.site_id.clone(),
                 skills,
+                manager_id: self
+                    .manager_id
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string),
             }),
             _ => Err(e),
         }
@@ -350,6 +362,7 @@ entity!(Person, PersonInput, "person", |self| {
         email: self.email.clone(),
         site_id: self.site_id.clone(),
         skills: self.skills.clone(),
+        manager_id: self.manager_id.clone(),
     }
 });
 

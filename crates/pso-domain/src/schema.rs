@@ -181,6 +181,20 @@ pub fn submit_by(_: &mut SchemaGenerator) -> Schema {
         "description": "when the week's sheet is due: a weekday and a local time, 'MON 12:00'"})
 }
 
+/// [`crate::timesheet::IsoWeek::parse`] as a pattern: `YYYY-Www` in the years 1900 to 2200,
+/// weeks 01 to 52 in every year and 53 in the years that have it (listed), with `ws` (the
+/// inside of a character class) around, as the parser trims.
+pub fn week_pattern(ws: &str) -> String {
+    let long: Vec<String> = (1900..=2200)
+        .filter(|y| chrono::NaiveDate::from_isoywd_opt(*y, 53, chrono::Weekday::Mon).is_some())
+        .map(|y| y.to_string())
+        .collect();
+    format!(
+        "^[{ws}]*(?:(?:19[0-9]{{2}}|2[01][0-9]{{2}}|2200)-W(?:0[1-9]|[1-4][0-9]|5[0-2])|(?:{})-W53)[{ws}]*$",
+        long.join("|")
+    )
+}
+
 /// A password: at least 10 characters (and at most 1024 bytes).
 pub fn password(_: &mut SchemaGenerator) -> Schema {
     json_schema!({"type": ["string", "null"], "minLength": crate::model::MIN_PASSWORD_LEN,
@@ -322,6 +336,32 @@ mod tests {
         let c = currency(&mut g);
         let list = c.get("enum").and_then(Value::as_array).map(Vec::len);
         assert!(list.unwrap_or(0) > 150);
+    }
+
+    #[test]
+    fn week_pattern_is_the_parser() {
+        use crate::timesheet::IsoWeek;
+        let ws = r"\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
+        let re = regex_automata::meta::Regex::new(&week_pattern(ws)).unwrap();
+        let mut accepted = 0;
+        for y in (1890..=2210).chain([0, 9999]) {
+            for w in 0..=54 {
+                let s = format!("{y:04}-W{w:02}");
+                assert_eq!(re.is_match(&s), IsoWeek::parse(&s).is_ok(), "{s}");
+                accepted += usize::from(IsoWeek::parse(&s).is_ok());
+            }
+        }
+        assert!(accepted > 301 * 52);
+        for s in [
+            " 2027-W03",
+            "2027-W03\r",
+            "2027-W3",
+            "2027W03",
+            "2027-w03",
+            "2026-W53",
+        ] {
+            assert_eq!(re.is_match(s), IsoWeek::parse(s).is_ok(), "{s:?}");
+        }
     }
 
     #[test]

@@ -303,6 +303,9 @@ impl IsoWeek {
             return Err(bad());
         }
         let (y, w): (i32, u32) = (y.parse().map_err(|_| bad())?, w.parse().map_err(|_| bad())?);
+        if !(crate::values::MIN_YEAR..=crate::values::MAX_YEAR).contains(&y) {
+            return Err(bad());
+        }
         let monday = NaiveDate::from_isoywd_opt(y, w, Weekday::Mon).ok_or_else(bad)?;
         // The week exists in the year when its Monday is in the same ISO year.
         if monday.iso_week().year() != y || monday.iso_week().week() != w {
@@ -409,7 +412,7 @@ impl Context<'_> {
 }
 
 /// One broken rule: what, where, and by how much.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Finding {
     pub rule: Rule,
     pub message: String,

@@ -19,6 +19,7 @@ mod org;
 pub mod outbox;
 mod plan;
 mod schedule;
+pub mod sheet;
 mod timesheet;
 
 pub use auth::{ApiToken, SessionRow};

@@ -48,6 +48,7 @@ fn person_from_row(r: &AnyRow) -> Result<Person> {
         email: r.try_get("email")?,
         site_id: r.try_get("site_id")?,
         skills: json_col(r, "skills")?,
+        manager_id: r.try_get("manager_id")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
     })
@@ -593,7 +594,7 @@ impl Store {
         let t = now();
         sqlx::query(
             "INSERT INTO people (id, version, name, email, site_id, skills, created_at, \
-             updated_at) VALUES ($1, 1, $2, $3, $4, $5, $6, $6)",
+             updated_at, manager_id) VALUES ($1, 1, $2, $3, $4, $5, $6, $6, $7)",
         )
         .bind(&id)
         .bind(v.name.as_str())
@@ -601,6 +602,7 @@ impl Store {
         .bind(&v.site_id)
         .bind(to_json(&v.skills)?)
         .bind(&t)
+        .bind(v.manager_id.clone())
         .execute(&mut *tx)
         .await
         .map_err(|e| map_write_err(e, "email", "a person with this e-mail"))?;
@@ -631,7 +633,7 @@ impl Store {
         let before = fetch(&mut tx, "people", id, person_from_row).await?;
         let res = sqlx::query(
             "UPDATE people SET version = version + 1, name = $3, email = $4, site_id = $5, \
-             skills = $6, updated_at = $7 WHERE id = $1 AND version = $2",
+             skills = $6, updated_at = $7, manager_id = $8 WHERE id = $1 AND version = $2",
         )
         .bind(id)
         .bind(expected)
@@ -640,6 +642,7 @@ impl Store {
         .bind(&v.site_id)
         .bind(to_json(&v.skills)?)
         .bind(now())
+        .bind(v.manager_id.clone())
         .execute(&mut *tx)
         .await
         .map_err(|e| map_write_err(e, "email", "a person with this e-mail"))?;

@@ -173,7 +173,7 @@ impl Store {
 
     /// The ids of the granted business units and every unit below them (a unit covers its
     /// lines), from one read of the (small) units table.
-    async fn units_below(&self, granted: &[BusinessUnitId]) -> Result<Vec<String>> {
+    pub(crate) async fn units_below(&self, granted: &[BusinessUnitId]) -> Result<Vec<String>> {
         if granted.is_empty() {
             return Ok(Vec::new());
         }

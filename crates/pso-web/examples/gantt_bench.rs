@@ -64,6 +64,7 @@ async fn main() -> anyhow::Result<()> {
             email: None,
             site_id: site.id.clone(),
             skills: vec![],
+            manager_id: None,
         };
         people.push(
             store

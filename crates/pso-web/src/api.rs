@@ -78,7 +78,7 @@ fn json_rejection(r: JsonRejection) -> ApiError {
 }
 
 /// The version named by `If-Match` (`"3"`, `W/"3"` or `3`); an unreadable one never matches.
-fn if_match(headers: &HeaderMap) -> Option<i64> {
+pub(crate) fn if_match(headers: &HeaderMap) -> Option<i64> {
     let v = headers.get(header::IF_MATCH)?.to_str().ok()?.trim();
     let v = v.strip_prefix("W/").unwrap_or(v).trim_matches('"');
     Some(v.parse().unwrap_or(-1))

@@ -16,6 +16,8 @@ pub struct ApiError {
     pub detail: String,
     pub errors: Vec<FieldError>,
     pub retry_after: Option<u64>,
+    /// Time rules a timesheet breaks (`rule_violation`, 422).
+    pub violations: Vec<pso_domain::timesheet::Finding>,
 }
 
 /// An RFC 9457 problem document, as every error of the API is sent.
@@ -29,6 +31,9 @@ pub(crate) struct Problem<'a> {
     detail: &'a str,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     errors: &'a [FieldError],
+    /// A timesheet's broken rules (code `rule_violation`).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    violations: &'a [pso_domain::timesheet::Finding],
 }
 
 impl ApiError {
@@ -39,6 +44,7 @@ impl ApiError {
             detail: detail.into(),
             errors: Vec::new(),
             retry_after: None,
+            violations: Vec::new(),
         }
     }
 
@@ -66,6 +72,7 @@ impl ApiError {
             detail,
             errors: errors.0,
             retry_after: None,
+            violations: Vec::new(),
         }
     }
 
@@ -113,6 +120,7 @@ impl From<AppError> for ApiError {
             detail: e.detail,
             errors: e.errors,
             retry_after: e.retry_after,
+            violations: e.violations,
         }
     }
 }
@@ -132,6 +140,7 @@ impl IntoResponse for ApiError {
             code: self.code,
             detail: &self.detail,
             errors: &self.errors,
+            violations: &self.violations,
         };
         let json = serde_json::to_vec(&body).unwrap_or_default();
         let mut resp = (self.status, json).into_response();

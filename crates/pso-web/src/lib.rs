@@ -17,6 +17,7 @@ pub mod openapi;
 pub mod pages;
 pub mod schedule;
 pub mod service;
+pub mod timesheets;
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
@@ -101,6 +102,7 @@ pub fn app(state: AppState) -> Router {
         .merge(schedule::api_router())
         .merge(interchange::api_router(upload_limit))
         .merge(jobs::api_router())
+        .merge(timesheets::api_router())
         .merge(api::router())
         .merge(page_table(upload_limit).into_router());
     // Debug builds (tests, the demo in CI) refuse API routes missing from the OpenAPI table.

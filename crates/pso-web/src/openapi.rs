@@ -179,6 +179,29 @@ fn mail_state() -> Value {
         "^[", url_ws!(), "]*(?:(?:queued|sent|failed)[", url_ws!(), "]*)?$")})
 }
 
+/// An ISO week in a URL (`2027-W03`), as `IsoWeek::parse` takes it.
+fn week() -> Value {
+    json!({"type": "string", "pattern": pso_domain::schema::week_pattern(url_ws!())})
+}
+
+/// An optional ISO week in a query: blank for none.
+fn optional_week() -> Value {
+    let p = pso_domain::schema::week_pattern(url_ws!());
+    json!({"type": "string", "pattern": format!("^[{}]*$|{p}", url_ws!())})
+}
+
+/// The timesheet list's `state` filter: blank for any, or one of the states.
+fn sheet_state() -> Value {
+    json!({"type": "string", "pattern": concat!(
+        "^[", url_ws!(), "]*(?:(?:draft|submitted|approved|rejected)[", url_ws!(), "]*)?$")})
+}
+
+/// `GET /api/v1/timesheets/missing`.
+#[derive(serde::Serialize, JsonSchema)]
+pub struct MissingList {
+    pub items: Vec<pso_store::sheet::MissingSheet>,
+}
+
 /// Every free string of a request body's schema (no pattern, format or list of values of its
 /// own) refuses control characters but tab and newline, as the API does (`parse_input`).
 fn refuse_nul(v: &mut Value) {
@@ -484,6 +507,128 @@ pub fn routes() -> Vec<Route> {
         )
         .body(Body::json::<pso_domain::timesheet::PeriodLockInput>()),
     );
+    let sheet = "/api/v1/people/{id}/timesheets/{week}";
+    v.push(r(
+        Get,
+        sheet,
+        "time",
+        "A person's timesheet for an ISO week (an empty draft when none was saved): whole for \
+         the person and their site's PSO, the approvers' own project lines for them; `warnings` \
+         are the site's `warn` rules the entries break",
+        Reply::ok::<pso_domain::sheet::Timesheet>(),
+    ));
+    v.push(
+        r(
+            Put,
+            sheet,
+            "time",
+            "Replace the draft's entries and progress (the person, or their site's PSO on their \
+             behalf), checked against the site's rules on each entry's date: a broken `forbid` \
+             rule is 422 `rule_violation` with `violations` and nothing is saved. If-Match: the \
+             sheet's version (0 for a sheet never saved)",
+            Reply::ok::<pso_domain::sheet::Timesheet>(),
+        )
+        .body(Body::json::<pso_domain::sheet::TimesheetInput>())
+        .if_match(),
+    );
+    v.push(
+        r(
+            Post,
+            "/api/v1/people/{id}/timesheets/{week}/submit",
+            "time",
+            "Submit the draft: a line per project waits for that project's manager or PSO",
+            Reply::ok::<pso_domain::sheet::Timesheet>(),
+        )
+        .if_match(),
+    );
+    v.push(
+        r(
+            Post,
+            "/api/v1/people/{id}/timesheets/{week}/approve",
+            "time",
+            "Approve the caller's lines (or those named); the sheet is approved when every line \
+             is, and its progress becomes its tasks'",
+            Reply::ok::<pso_domain::sheet::Timesheet>(),
+        )
+        .body(Body::json::<pso_domain::sheet::ApproveInput>())
+        .if_match(),
+    );
+    v.push(
+        r(
+            Post,
+            "/api/v1/people/{id}/timesheets/{week}/reject",
+            "time",
+            "Reject the caller's lines with a reason: the sheet returns to draft, the reason shown",
+            Reply::ok::<pso_domain::sheet::Timesheet>(),
+        )
+        .body(Body::json::<pso_domain::sheet::ReasonInput>())
+        .if_match(),
+    );
+    v.push(
+        r(
+            Post,
+            "/api/v1/people/{id}/timesheets/{week}/reopen",
+            "time",
+            "Reopen an approved sheet with a reason (the PSO of the person's site) unless its \
+             period is locked (422 `rule_violation`, rule `period_locked`)",
+            Reply::ok::<pso_domain::sheet::Timesheet>(),
+        )
+        .body(Body::json::<pso_domain::sheet::ReasonInput>())
+        .if_match(),
+    );
+    v.push(
+        r(
+            Get,
+            "/api/v1/timesheets",
+            "time",
+            "The sheets the caller sees: their own, their sites' (PSO), and for approvers the \
+             lines of their projects; by week then person",
+            Reply::list::<pso_store::sheet::SheetSummary>(),
+        )
+        .query(&[
+            PAGING[0],
+            PAGING[1],
+            Param {
+                name: "week",
+                required: false,
+                description: "an ISO week, 2027-W03",
+                schema: optional_week,
+            },
+            filter("site_id", "sheets of people of this site"),
+            filter("project_id", "sheets with time on this project"),
+            filter("person_id", "this person's sheets"),
+            Param {
+                name: "state",
+                required: false,
+                description: "draft, submitted, approved, or rejected (drafts sent back)",
+                schema: sheet_state,
+            },
+        ]),
+    );
+    v.push(
+        r(
+            Get,
+            "/api/v1/timesheets/missing",
+            "time",
+            "The people of a site who have not submitted a week's sheet, with their manager \
+             (the site's PSO, administrators)",
+            Reply::ok::<MissingList>(),
+        )
+        .query(&[
+            Param {
+                name: "week",
+                required: true,
+                description: "an ISO week, 2027-W03",
+                schema: week,
+            },
+            Param {
+                name: "site_id",
+                required: true,
+                description: "the site",
+                schema: not_blank,
+            },
+        ]),
+    );
     v.extend(collection::<Person>(
         "/api/v1/people",
         "organisation",
@@ -772,6 +917,10 @@ const ERROR_CODES: &[(&str, &str)] = &[
         "422: see `errors` for each field and rule",
     ),
     (
+        "rule_violation",
+        "422: a timesheet breaks a `forbid` time rule of the site; see `violations`",
+    ),
+    (
         "precondition_required",
         "428: PATCH, DELETE and moves need If-Match",
     ),
@@ -900,6 +1049,10 @@ fn operation(route: &Route, req: &mut SchemaGenerator, resp: &mut SchemaGenerato
     if route.path.contains("{id}") {
         params.push(json!({"name": "id", "in": "path", "required": true,
             "schema": any_string()}));
+    }
+    if route.path.contains("{week}") {
+        params.push(json!({"name": "week", "in": "path", "required": true,
+            "schema": week(), "description": "an ISO week, 2027-W03"}));
     }
     for q in &route.query {
         params.push(

@@ -67,6 +67,7 @@ async fn fixture(dir: &Path) -> Fixture {
                 email: Some("claire.martin@example.test".into()),
                 site_id: site.id.clone(),
                 skills: vec!["planning".into(), "hardware".into()],
+                manager_id: None,
             }
             .validate()
             .unwrap(),

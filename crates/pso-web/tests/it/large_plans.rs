@@ -171,6 +171,7 @@ async fn the_1001st_person_is_reachable(app: TestApp) {
             email: Some(format!("p{i:04}@test.example")),
             site_id: org.chicago.clone(),
             skills: vec![],
+            manager_id: None,
         }
         .validate()
         .unwrap();

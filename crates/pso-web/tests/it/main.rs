@@ -19,5 +19,6 @@ mod matrix;
 mod schedule;
 mod security;
 mod time;
+mod timesheets;
 mod wbs;
 mod writes;

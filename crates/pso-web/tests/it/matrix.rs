@@ -97,6 +97,21 @@ async fn foreign(app: &TestApp) -> (crate::common::Org, String, Foreign) {
     app.post(&format!("/api/v1/projects/{out}/schedule"), json!({}))
         .await
         .expect(200);
+    // Bob's submitted timesheet on the foreign task (written by an administrator for him).
+    let sheet = format!("/api/v1/people/{bob}/timesheets/{WEEK}");
+    send(
+        app.req(Method::PUT, &sheet)
+            .header("if-match", "\"0\"")
+            .json(
+                &json!({"entries": [{"task_id": task, "date": "2026-03-03", "minutes": 60,
+                "comment": "Zebra hours"}]}),
+            ),
+    )
+    .await
+    .expect(200);
+    app.post_with_if_match(&format!("{sheet}/submit"), "\"1\"", json!({}))
+        .await
+        .expect(200);
     let baseline = app
         .post(
             &format!("/api/v1/projects/{out}/baselines"),
@@ -128,8 +143,14 @@ async fn foreign(app: &TestApp) -> (crate::common::Org, String, Foreign) {
     (org, ops, Foreign { ids, markers })
 }
 
-/// The foreign object a path names: by the collection before `{id}`.
+/// The week of the foreign person's timesheet.
+const WEEK: &str = "2026-W10";
+
+/// The foreign object a path names: by the collection before `{id}` (and the week of the
+/// foreign timesheet).
 fn fill(path: &str, f: &Foreign) -> Option<String> {
+    let path = path.replace("{week}", WEEK);
+    let path = path.as_str();
     if !path.contains("{id}") {
         return Some(path.to_string());
     }
@@ -260,6 +281,18 @@ async fn every_route_refuses_foreign_objects_to_every_role(app: TestApp) {
                         "a foreign object must be 404 (or 403): {what}"
                     );
                 }
+            }
+            // Another site's person's timesheet: no role here writes, approves or reads it (an
+            // empty body to reject or reopen is refused before: 422 for its missing reason).
+            if template.contains("{week}") {
+                assert!(
+                    [403, 422].contains(&r.status.as_u16()),
+                    "another site's timesheet: {what}"
+                );
+                assert!(
+                    r.status.as_u16() == 403 || r.text.contains("reason"),
+                    "{what}"
+                );
             }
             if m != "get" {
                 assert!(

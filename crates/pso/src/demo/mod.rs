@@ -135,6 +135,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<Vec<DemoLogin>> {
             email: Some(email_of(p.name)),
             site_id: site_id.clone(),
             skills: p.skills.iter().map(|s| s.to_string()).collect(),
+            manager_id: None,
         }
         .validate()
         .with_context(|| format!("demo person {}", p.name))?;

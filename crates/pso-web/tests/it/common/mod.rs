@@ -444,6 +444,32 @@ impl TestApp {
         (u, token)
     }
 
+    /// A user linked to a person, with these grants, and an API token.
+    pub async fn user_for(
+        &self,
+        email: &str,
+        person_id: &str,
+        grants: &[(&str, &str)],
+    ) -> (User, String) {
+        let input: UserInput = serde_json::from_value(json!({
+            "email": email,
+            "name": email,
+            "person_id": person_id,
+            "grants": grants.iter().map(|(r, s)| json!({"role": r, "scope": s})).collect::<Vec<_>>(),
+        }))
+        .expect("user input");
+        let app = pso_app::App::new(self.store.clone()).await.expect("app");
+        let system = pso_app::Caller::system("test");
+        let u = pso_app::Svc::new(&app, &system)
+            .create_user(input)
+            .await
+            .expect("create user");
+        let (token, _) = pso_web::auth::issue_token(&self.store, &u.id, "test")
+            .await
+            .expect("token");
+        (u, token)
+    }
+
     /// A user with a password (hashed: slow-ish, use sparingly).
     pub async fn user_with_password(
         &self,

@@ -1,0 +1,643 @@
+//! Timesheets (issue 10) through the API on both databases: every rule in each mode, the
+//! states and their guards, per-project approval, locks, dated rule versions, on-behalf entry,
+//! scope, lists and missing sheets.
+
+use crate::common::{send, Resp, TestApp};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+/// Paris (working Monday to Friday, a holiday on Wednesday 2027-01-20) with its rules from
+/// 2027-01-01; Marie books on two projects, each with its own manager.
+struct Fx {
+    paris: String,
+    marie: String,
+    /// Tokens.
+    marie_t: String,
+    pierre_t: String,
+    paula_t: String,
+    pso_t: String,
+    bob_t: String,
+    p1: String,
+    p2: String,
+    /// Marie is assigned to t1 (P1) and t2 (P2), not to t3 (P1).
+    t1: String,
+    t2: String,
+    t3: String,
+}
+
+async fn person(app: &TestApp, name: &str, site: &str, manager: Option<&str>) -> String {
+    app.post(
+        "/api/v1/people",
+        json!({"name": name, "site_id": site, "manager_id": manager}),
+    )
+    .await
+    .expect(201)
+    .id()
+}
+
+async fn setup(app: &TestApp) -> Fx {
+    let org = app.org().await;
+    let site = app
+        .get(&format!("/api/v1/sites/{}", org.paris))
+        .await
+        .expect(200);
+    app.patch(
+        &format!("/api/v1/sites/{}", org.paris),
+        &site.header("etag").unwrap(),
+        json!({"holidays": [{"date": "2027-01-20", "name": "Test day"}]}),
+    )
+    .await
+    .expect(200);
+    send(
+        app.req(
+            Method::PUT,
+            &format!("/api/v1/sites/{}/time-rules", org.paris),
+        )
+        .json(&json!({"valid_from": "2027-01-01",
+            "max_minutes_per_day": 600, "max_minutes_per_week": 2400,
+            "weekend": "forbid", "holiday": "warn",
+            "only_assigned_tasks": true, "within_task_dates": "allow",
+            "submit_by": "MON 12:00", "lock_after_days": 10})),
+    )
+    .await
+    .expect(200);
+    let pierre = person(app, "Pierre Manager", &org.paris, None).await;
+    let paula = person(app, "Paula Manager", &org.paris, None).await;
+    let marie = person(app, "Marie Member", &org.paris, Some(&pierre)).await;
+    let bob = person(app, "Bob Member", &org.paris, None).await;
+    let mut projects = Vec::new();
+    for (code, manager) in [("TS1", &pierre), ("TS2", &paula)] {
+        let p = app
+            .post(
+                "/api/v1/projects",
+                json!({"code": code, "name": code, "site_id": org.paris,
+                       "business_unit_id": org.bu, "start_date": "2027-01-04",
+                       "status": "active", "manager_id": manager}),
+            )
+            .await
+            .expect(201)
+            .id();
+        projects.push(p);
+    }
+    let (p1, p2) = (projects[0].clone(), projects[1].clone());
+    let t1 = app.task(&p1, "Design").await;
+    let t2 = app.task(&p2, "Build").await;
+    let t3 = app.task(&p1, "Unassigned").await;
+    for t in [&t1, &t2] {
+        app.post(
+            &format!("/api/v1/tasks/{t}/assignments"),
+            json!({"person_id": marie}),
+        )
+        .await
+        .expect(201);
+    }
+    let (_, marie_t) = app
+        .user_for("marie@ts.example", &marie, &[("member", "global")])
+        .await;
+    let (_, pierre_t) = app
+        .user_for(
+            "pierre@ts.example",
+            &pierre,
+            &[("project_manager", "project:TS1")],
+        )
+        .await;
+    let (_, paula_t) = app
+        .user_for(
+            "paula@ts.example",
+            &paula,
+            &[("project_manager", "project:TS2")],
+        )
+        .await;
+    let (_, bob_t) = app
+        .user_for("bob@ts.example", &bob, &[("member", "global")])
+        .await;
+    let (_, pso_t) = app
+        .user_with("pso@ts.example", &[("pso", "site:PAR")])
+        .await;
+    Fx {
+        paris: org.paris,
+        marie,
+        marie_t,
+        pierre_t,
+        paula_t,
+        pso_t,
+        bob_t,
+        p1,
+        p2,
+        t1,
+        t2,
+        t3,
+    }
+}
+
+fn url(person: &str, week: &str) -> String {
+    format!("/api/v1/people/{person}/timesheets/{week}")
+}
+
+fn e(task: &str, date: &str, minutes: i64) -> Value {
+    json!({"task_id": task, "date": date, "minutes": minutes})
+}
+
+async fn put(app: &TestApp, token: &str, u: &str, version: i64, entries: Value) -> Resp {
+    send(
+        app.with(token, Method::PUT, u)
+            .header("if-match", format!("\"{version}\""))
+            .json(&json!({ "entries": entries })),
+    )
+    .await
+}
+
+async fn act(app: &TestApp, token: &str, u: &str, what: &str, version: i64, body: Value) -> Resp {
+    send(
+        app.with(token, Method::POST, &format!("{u}/{what}"))
+            .header("if-match", format!("\"{version}\""))
+            .json(&body),
+    )
+    .await
+}
+
+fn rules_of(r: &Resp, key: &str) -> Vec<String> {
+    r.json[key]
+        .as_array()
+        .unwrap_or(&vec![])
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+async fn every_rule_in_each_mode(app: TestApp) {
+    let f = setup(&app).await;
+    let u = url(&f.marie, "2027-W03");
+    // A week never saved: an empty draft at version 0.
+    let r = app.get_as(&f.marie_t, &u).await.expect(200);
+    assert_eq!(r.json["state"], "draft");
+    assert_eq!(r.json["version"], 0);
+    assert_eq!(r.header("etag").as_deref(), Some("\"0\""));
+    // If-Match is required.
+    send(
+        app.with(&f.marie_t, Method::PUT, &u)
+            .json(&json!({"entries": []})),
+    )
+    .await
+    .expect(428);
+
+    // Each forbidden rule refuses the whole sheet, naming rule, day, task, limit and actual.
+    let cases: Vec<(Value, &str)> = vec![
+        (json!([e(&f.t1, "2027-01-23", 60)]), "weekend"),
+        (json!([e(&f.t3, "2027-01-18", 60)]), "only_assigned_tasks"),
+        (
+            json!([e(&f.t1, "2027-01-18", 400), e(&f.t2, "2027-01-18", 260)]),
+            "max_minutes_per_day",
+        ),
+        (
+            json!([
+                e(&f.t1, "2027-01-18", 600),
+                e(&f.t1, "2027-01-19", 600),
+                e(&f.t1, "2027-01-21", 600),
+                e(&f.t1, "2027-01-22", 601)
+            ]),
+            "max_minutes_per_day",
+        ),
+        (json!([e(&f.t1, "2027-01-25", 60)]), "date_outside_week"),
+        (json!([e(&f.t1, "2027-01-18", 0)]), "minutes_invalid"),
+        (json!([e("no-such-task", "2027-01-18", 60)]), "task_closed"),
+    ];
+    for (entries, rule) in cases {
+        let r = put(&app, &f.marie_t, &u, 0, entries).await.expect(422);
+        assert_eq!(r.json["code"], "rule_violation", "{}", r.text);
+        assert!(
+            rules_of(&r, "violations").contains(&rule.to_string()),
+            "{rule}: {}",
+            r.text
+        );
+    }
+    let r = put(
+        &app,
+        &f.marie_t,
+        &u,
+        0,
+        json!([e(&f.t1, "2027-01-18", 400), e(&f.t2, "2027-01-18", 260)]),
+    )
+    .await
+    .expect(422);
+    let v = &r.json["violations"][0];
+    assert_eq!(
+        (
+            v["date"].as_str(),
+            v["limit"].as_i64(),
+            v["actual"].as_i64()
+        ),
+        (Some("2027-01-18"), Some(600), Some(660))
+    );
+    // The week limit (2400) with every day within its own.
+    let r = put(
+        &app,
+        &f.marie_t,
+        &u,
+        0,
+        json!([
+            e(&f.t1, "2027-01-18", 600),
+            e(&f.t1, "2027-01-19", 600),
+            e(&f.t1, "2027-01-21", 600),
+            e(&f.t2, "2027-01-22", 601)
+        ]),
+    )
+    .await;
+    assert!(
+        rules_of(&r, "violations").contains(&"max_minutes_per_week".to_string()),
+        "{}",
+        r.text
+    );
+    // Nothing was saved by any of them.
+    let r = app.get_as(&f.marie_t, &u).await.expect(200);
+    assert_eq!(r.json["version"], 0);
+    assert_eq!(r.json["entries"], json!([]));
+
+    // A warned rule saves, and comes back in `warnings`: the holiday on Wednesday.
+    let r = put(
+        &app,
+        &f.marie_t,
+        &u,
+        0,
+        json!([e(&f.t1, "2027-01-18", 450), e(&f.t2, "2027-01-20", 120)]),
+    )
+    .await
+    .expect(200);
+    assert_eq!(rules_of(&r, "warnings"), ["holiday"]);
+    assert_eq!(r.json["total_minutes"], 570);
+    assert_eq!(r.json["version"], 1);
+    assert_eq!(r.json["entries"][1]["project_id"], f.p2.as_str());
+    // The warnings are there on reading too.
+    let r = app.get_as(&f.marie_t, &u).await.expect(200);
+    assert_eq!(rules_of(&r, "warnings"), ["holiday"]);
+
+    // Dated versions: from February the site allows weekends and holidays silently.
+    send(
+        app.req(
+            Method::PUT,
+            &format!("/api/v1/sites/{}/time-rules", f.paris),
+        )
+        .json(&json!({"valid_from": "2027-02-01", "weekend": "allow", "holiday": "allow"})),
+    )
+    .await
+    .expect(200);
+    let feb = url(&f.marie, "2027-W05");
+    let r = put(
+        &app,
+        &f.marie_t,
+        &feb,
+        0,
+        json!([e(&f.t3, "2027-02-06", 60), e(&f.t1, "2027-01-31", 60)]),
+    )
+    .await
+    .expect(422);
+    // 2027-W05 runs 1 to 7 February: 31 January is outside it; the Saturday is allowed now,
+    // and the February rules do not require an assignment.
+    assert_eq!(rules_of(&r, "violations"), ["date_outside_week"]);
+    put(
+        &app,
+        &f.marie_t,
+        &feb,
+        0,
+        json!([e(&f.t3, "2027-02-06", 60)]),
+    )
+    .await
+    .expect(200);
+    // The January week keeps the January rules.
+    put(&app, &f.marie_t, &u, 1, json!([e(&f.t1, "2027-01-23", 60)]))
+        .await
+        .expect(422);
+
+    // within_task_dates: warn in a version from March, with the task scheduled in January.
+    send(
+        app.req(
+            Method::PUT,
+            &format!("/api/v1/sites/{}/time-rules", f.paris),
+        )
+        .json(&json!({"valid_from": "2027-03-01", "within_task_dates": "warn"})),
+    )
+    .await
+    .expect(200);
+    send(app.req(Method::POST, &format!("/api/v1/projects/{}/schedule", f.p1)))
+        .await
+        .expect(200);
+    let r = put(
+        &app,
+        &f.marie_t,
+        &url(&f.marie, "2027-W10"),
+        0,
+        json!([e(&f.t1, "2027-03-08", 60)]),
+    )
+    .await
+    .expect(200);
+    assert_eq!(rules_of(&r, "warnings"), ["within_task_dates"]);
+}
+
+async fn states_approval_and_scope(app: TestApp) {
+    let f = setup(&app).await;
+    let u = url(&f.marie, "2027-W03");
+    let entries = json!([e(&f.t1, "2027-01-18", 450), e(&f.t2, "2027-01-19", 300)]);
+
+    // Scope: another member and a manager cannot write Marie's sheet; the manager cannot read
+    // it before it is submitted; the site's PSO writes it on her behalf (audited as such).
+    put(&app, &f.bob_t, &u, 0, entries.clone())
+        .await
+        .expect(403);
+    put(&app, &f.pierre_t, &u, 0, entries.clone())
+        .await
+        .expect(403);
+    app.get_as(&f.bob_t, &u).await.expect(403);
+    app.get_as(&f.pierre_t, &u).await.expect(403);
+    let r = put(&app, &f.pso_t, &u, 0, entries.clone())
+        .await
+        .expect(200);
+    assert_eq!(r.json["version"], 1);
+    let audit = app
+        .audit("timesheet", &format!("{}/2027-W03", f.marie))
+        .await;
+    assert_eq!(audit.last().unwrap()["action"], "save_on_behalf");
+    assert_eq!(audit.last().unwrap()["actor"], "pso@ts.example");
+    let r = put(&app, &f.marie_t, &u, 1, entries.clone())
+        .await
+        .expect(200);
+    assert_eq!(r.json["version"], 2);
+
+    // Submit: a stale version is 412; then one line per project.
+    act(&app, &f.marie_t, &u, "submit", 1, json!({}))
+        .await
+        .expect(412);
+    let r = act(&app, &f.marie_t, &u, "submit", 2, json!({}))
+        .await
+        .expect(200);
+    assert_eq!(r.json["state"], "submitted");
+    assert_eq!(r.json["lines"].as_array().unwrap().len(), 2);
+    // A submitted sheet is not written.
+    put(&app, &f.marie_t, &u, 3, entries.clone())
+        .await
+        .expect(409);
+
+    // Each manager sees their own project's lines only.
+    let r = app.get_as(&f.pierre_t, &u).await.expect(200);
+    let entries_seen = r.json["entries"].as_array().unwrap();
+    assert_eq!(entries_seen.len(), 1);
+    assert_eq!(entries_seen[0]["project_id"], f.p1.as_str());
+    assert_eq!(r.json["total_minutes"], 450);
+    // A manager cannot approve another project's lines, nor can the person.
+    act(
+        &app,
+        &f.paula_t,
+        &u,
+        "approve",
+        3,
+        json!({"project_ids": [f.p1]}),
+    )
+    .await
+    .expect(403);
+    act(&app, &f.marie_t, &u, "approve", 3, json!({}))
+        .await
+        .expect(403);
+    // Pierre approves P1: the sheet still waits for P2.
+    let r = act(&app, &f.pierre_t, &u, "approve", 3, json!({}))
+        .await
+        .expect(200);
+    assert_eq!(r.json["state"], "submitted");
+    assert_eq!(r.json["lines"][0]["state"], "approved");
+    // The inbox: Paula's waiting sheets show her line only.
+    let r = app
+        .get_as(
+            &f.paula_t,
+            "/api/v1/timesheets?state=submitted&week=2027-W03",
+        )
+        .await
+        .expect(200);
+    let items = r.items();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["lines"].as_array().unwrap().len(), 1);
+    assert_eq!(items[0]["lines"][0]["project_id"], f.p2.as_str());
+    assert_eq!(items[0]["total_minutes"], 300);
+    // Bob sees no sheet but his own (none).
+    let r = app.get_as(&f.bob_t, "/api/v1/timesheets").await.expect(200);
+    assert_eq!(r.items().len(), 0);
+
+    // Paula rejects with a reason: back to draft, the reason shown, the lines gone.
+    act(&app, &f.paula_t, &u, "reject", 4, json!({"reason": " "}))
+        .await
+        .expect(422);
+    act(
+        &app,
+        &f.paula_t,
+        &u,
+        "reject",
+        4,
+        json!({"reason": "Tuesday was on TS1"}),
+    )
+    .await
+    .expect(200);
+    let r = app.get_as(&f.marie_t, &u).await.expect(200);
+    assert_eq!(r.json["state"], "draft");
+    assert_eq!(r.json["rejection"]["reason"], "Tuesday was on TS1");
+    assert_eq!(r.json["rejection"]["project_ids"], json!([f.p2]));
+    assert_eq!(r.json["lines"], json!([]));
+    let r2 = app
+        .get_as(&f.marie_t, "/api/v1/timesheets?state=rejected")
+        .await
+        .expect(200);
+    assert_eq!(r2.items().len(), 1);
+
+    // Resubmitted with progress, approved by both: approved, and the progress is the tasks'.
+    let v = r.json["version"].as_i64().unwrap();
+    let r = send(
+        app.with(&f.marie_t, Method::PUT, &u)
+            .header("if-match", format!("\"{v}\""))
+            .json(&json!({"entries": entries,
+                "progress": [{"task_id": f.t1, "percent_complete": 40, "remaining_minutes": 1200},
+                             {"task_id": f.t2, "percent_complete": 100}]})),
+    )
+    .await
+    .expect(200);
+    let v = r.json["version"].as_i64().unwrap();
+    act(&app, &f.marie_t, &u, "submit", v, json!({}))
+        .await
+        .expect(200);
+    act(&app, &f.pierre_t, &u, "approve", v + 1, json!({}))
+        .await
+        .expect(200);
+    let r = act(&app, &f.paula_t, &u, "approve", v + 2, json!({}))
+        .await
+        .expect(200);
+    assert_eq!(r.json["state"], "approved");
+    let p1 = app.store.task_progress(&f.p1).await.unwrap();
+    assert_eq!(p1.len(), 1);
+    assert_eq!(p1[0].percent_complete, 40);
+    assert_eq!(p1[0].remaining_minutes, Some(1200));
+    assert_eq!(p1[0].actual_start.as_deref(), Some("2027-01-18"));
+    assert_eq!(p1[0].actual_finish, None);
+    let p2 = app.store.task_progress(&f.p2).await.unwrap();
+    assert_eq!(p2[0].actual_finish.as_deref(), Some("2027-01-19"));
+
+    // Reopen: the PSO of her site, with a reason; not the person, not a manager.
+    let v = v + 3;
+    act(&app, &f.marie_t, &u, "reopen", v, json!({"reason": "x"}))
+        .await
+        .expect(403);
+    act(&app, &f.pierre_t, &u, "reopen", v, json!({"reason": "x"}))
+        .await
+        .expect(403);
+    let r = act(
+        &app,
+        &f.pso_t,
+        &u,
+        "reopen",
+        v,
+        json!({"reason": "Wrong task"}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(r.json["state"], "draft");
+    assert_eq!(r.json["rejection"]["kind"], "reopen");
+
+    // Every transition is in the sheet's history.
+    let actions: Vec<String> = app
+        .audit("timesheet", &format!("{}/2027-W03", f.marie))
+        .await
+        .iter()
+        .map(|a| a["action"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "save_on_behalf",
+            "save",
+            "submit",
+            "approve",
+            "reject",
+            "save",
+            "submit",
+            "approve",
+            "approve",
+            "reopen"
+        ]
+    );
+}
+
+async fn locks_and_missing_sheets(app: TestApp) {
+    let f = setup(&app).await;
+    let u = url(&f.marie, "2027-W03");
+    let r = put(
+        &app,
+        &f.marie_t,
+        &u,
+        0,
+        json!([e(&f.t1, "2027-01-18", 450)]),
+    )
+    .await
+    .expect(200);
+    assert_eq!(r.json["version"], 1);
+    let v = 1;
+    act(&app, &f.marie_t, &u, "submit", v, json!({}))
+        .await
+        .expect(200);
+    act(&app, &f.pierre_t, &u, "approve", v + 1, json!({}))
+        .await
+        .expect(200);
+    // The missing list: everyone of Paris but Marie (approved), with their manager; only the
+    // site's PSO sees it.
+    let missing = format!(
+        "/api/v1/timesheets/missing?week=2027-W03&site_id={}",
+        f.paris
+    );
+    app.get_as(&f.bob_t, &missing).await.expect(403);
+    let r = app.get_as(&f.pso_t, &missing).await.expect(200);
+    let names: Vec<&str> = r.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(!names.contains(&"Marie Member"), "{names:?}");
+    assert!(names.contains(&"Bob Member"), "{names:?}");
+    // Week 4's draft shows as started; with Marie's manager named.
+    let u4 = url(&f.marie, "2027-W04");
+    put(
+        &app,
+        &f.marie_t,
+        &u4,
+        0,
+        json!([e(&f.t1, "2027-01-25", 60)]),
+    )
+    .await
+    .expect(200);
+    let r = app
+        .get_as(
+            &f.pso_t,
+            &format!(
+                "/api/v1/timesheets/missing?week=2027-W04&site_id={}",
+                f.paris
+            ),
+        )
+        .await
+        .expect(200);
+    let marie = r.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Marie Member")
+        .cloned()
+        .unwrap();
+    assert_eq!(marie["state"], "draft");
+    assert_eq!(marie["manager_name"], "Pierre Manager");
+
+    // Lock January: week 4 can no longer be written or submitted, week 3 not reopened.
+    send(
+        app.with(
+            &f.pso_t,
+            Method::POST,
+            &format!("/api/v1/sites/{}/period-locks", f.paris),
+        )
+        .json(&json!({"through": "2027-01-31"})),
+    )
+    .await
+    .expect(200);
+    let r = put(
+        &app,
+        &f.marie_t,
+        &u4,
+        1,
+        json!([e(&f.t1, "2027-01-26", 60)]),
+    )
+    .await
+    .expect(422);
+    assert_eq!(rules_of(&r, "violations"), ["period_locked"]);
+    let r = act(&app, &f.marie_t, &u4, "submit", 1, json!({}))
+        .await
+        .expect(422);
+    assert_eq!(rules_of(&r, "violations"), ["period_locked"]);
+    let r = act(
+        &app,
+        &f.pso_t,
+        &u,
+        "reopen",
+        3,
+        json!({"reason": "late fix"}),
+    )
+    .await
+    .expect(422);
+    assert_eq!(rules_of(&r, "violations"), ["period_locked"]);
+    // Bad weeks and filters name their field.
+    let r = app
+        .get_as(&f.marie_t, &url(&f.marie, "2027-W54"))
+        .await
+        .expect(422);
+    assert_eq!(r.json["errors"][0]["field"], "week");
+    let r = app
+        .get_as(&f.marie_t, "/api/v1/timesheets?state=lost")
+        .await
+        .expect(422);
+    assert_eq!(r.json["errors"][0]["field"], "state");
+}
+
+both!(
+    every_rule_in_each_mode,
+    states_approval_and_scope,
+    locks_and_missing_sheets
+);
