@@ -61,14 +61,17 @@ pub enum JobKind {
     OutboxFlush,
     /// Delete expired sessions, old login failures and old finished jobs.
     Housekeeping,
+    /// Each site's automatic period lock and its timesheet reminders.
+    TimeWatch,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 4] = [
+    pub const ALL: [JobKind; 5] = [
         JobKind::MspdiImport,
         JobKind::PortfolioSchedule,
         JobKind::OutboxFlush,
         JobKind::Housekeeping,
+        JobKind::TimeWatch,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -77,6 +80,7 @@ impl JobKind {
             JobKind::PortfolioSchedule => "portfolio_schedule",
             JobKind::OutboxFlush => pso_store::outbox::FLUSH_KIND,
             JobKind::Housekeeping => "housekeeping",
+            JobKind::TimeWatch => "time_watch",
         }
     }
 
@@ -91,6 +95,7 @@ impl JobKind {
             JobKind::PortfolioSchedule => "Portfolio scheduling and leveling",
             JobKind::OutboxFlush => "Sending e-mail",
             JobKind::Housekeeping => "Housekeeping",
+            JobKind::TimeWatch => "Timesheet locks and reminders",
         }
     }
 
@@ -374,6 +379,12 @@ async fn run(app: &App, ctx: &JobCtx, job: &Job) -> AppResult<Value> {
         Some(JobKind::PortfolioSchedule) => portfolio(app, ctx, job).await,
         Some(JobKind::OutboxFlush) => crate::mail::flush(app, ctx).await,
         Some(JobKind::Housekeeping) => housekeeping(app, ctx).await,
+        Some(JobKind::TimeWatch) => {
+            ctx.progress(0, 1, "locking periods and sending timesheet reminders");
+            let done = crate::time_watch::watch(app, chrono::Utc::now()).await?;
+            ctx.progress(1, 1, "done");
+            Ok(done)
+        }
         None => Err(AppError::internal(format!(
             "no handler for jobs of kind '{}'",
             job.kind
@@ -670,6 +681,8 @@ pub fn builtin_schedules() -> Vec<(&'static str, JobKind, &'static str)> {
         ("housekeeping", JobKind::Housekeeping, "every day 03:00"),
         // Mail is sent as soon as it is queued; this catches what waits for a retry.
         ("outbox_flush", JobKind::OutboxFlush, "every 10 minutes"),
+        // Each site's lock and reminders, read in its own time zone.
+        ("time_watch", JobKind::TimeWatch, "every 15 minutes"),
     ]
 }
 

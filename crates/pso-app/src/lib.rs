@@ -29,6 +29,7 @@ pub mod plan_view;
 pub mod recurrence;
 pub mod schedule;
 pub mod service;
+pub mod time_watch;
 pub mod timesheet;
 pub mod tokens;
 

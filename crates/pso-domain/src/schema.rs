@@ -195,6 +195,12 @@ pub fn week_pattern(ws: &str) -> String {
     )
 }
 
+/// An ISO week in a JSON body ([`week_pattern`] with the body's white space).
+pub fn week(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({"type": "string", "pattern": week_pattern(ws!()),
+        "description": "an ISO week, 2027-W03"})
+}
+
 /// A password: at least 10 characters (and at most 1024 bytes).
 pub fn password(_: &mut SchemaGenerator) -> Schema {
     json_schema!({"type": ["string", "null"], "minLength": crate::model::MIN_PASSWORD_LEN,

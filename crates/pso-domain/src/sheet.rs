@@ -378,6 +378,17 @@ impl ReasonInput {
     }
 }
 
+/// `POST /api/v1/timesheets/missing/remind`: remind a site's missing people of a week now.
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RemindInput {
+    #[schemars(schema_with = "crate::schema::reference")]
+    pub site_id: String,
+    /// `2027-W03`
+    #[schemars(schema_with = "crate::schema::week")]
+    pub week: String,
+}
+
 /// When a week's sheet is due under `submit_by` (weekday, minutes after midnight, local): on
 /// that weekday of the week itself when it is Thursday to Sunday, of the week after when it
 /// is Monday to Wednesday (a sheet is due once the week's work is done: `MON 12:00` is the
@@ -390,10 +401,68 @@ pub fn due(week: IsoWeek, submit_by: (chrono::Weekday, u32)) -> chrono::NaiveDat
     date.and_hms_opt(0, 0, 0).unwrap_or_default() + chrono::Duration::minutes(i64::from(minutes))
 }
 
+/// The day a site's automatic lock reaches on `today` when weeks lock `after_days` days after
+/// they end: the last Sunday at least that many days ago.
+pub fn auto_lock_through(today: chrono::NaiveDate, after_days: u32) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let edge = today - chrono::Days::new(u64::from(after_days));
+    edge - chrono::Days::new(u64::from((edge.weekday().num_days_from_monday() + 1) % 7))
+}
+
+/// The week whose reminders are due at `now` (local time of the site): the latest week whose
+/// sheet fell due at or before `now`, within the last seven days (older weeks are the
+/// missing-sheets list's, not a reminder's).
+pub fn reminder_week(
+    now: chrono::NaiveDateTime,
+    submit_by: (chrono::Weekday, u32),
+) -> Option<IsoWeek> {
+    let this = IsoWeek::of(now.date());
+    (0..3u64)
+        .map(|back| IsoWeek::of(this.monday() - chrono::Days::new(7 * back)))
+        .find(|w| {
+            let d = due(*w, submit_by);
+            d <= now && now - d < chrono::Duration::days(7)
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::Weekday;
+
+    #[test]
+    fn automatic_lock_is_the_last_sunday_old_enough() {
+        let d = |s: &str| parse_date(s).unwrap();
+        // Sunday 2027-01-24 + 10 days = Wednesday 2027-02-03.
+        assert_eq!(auto_lock_through(d("2027-02-03"), 10), d("2027-01-24"));
+        assert_eq!(auto_lock_through(d("2027-02-02"), 10), d("2027-01-17"));
+        assert_eq!(auto_lock_through(d("2027-01-24"), 0), d("2027-01-24"));
+        assert_eq!(auto_lock_through(d("2027-01-25"), 0), d("2027-01-24"));
+    }
+
+    #[test]
+    fn reminders_follow_the_due_time() {
+        let at = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+        let mon_noon = (Weekday::Mon, 720);
+        // W03 is due Monday 25 January at noon.
+        assert_eq!(
+            reminder_week(at("2027-01-25 11:59"), mon_noon).map(|w| w.to_string()),
+            Some("2027-W02".into())
+        );
+        assert_eq!(
+            reminder_week(at("2027-01-25 12:00"), mon_noon).map(|w| w.to_string()),
+            Some("2027-W03".into())
+        );
+        assert_eq!(
+            reminder_week(at("2027-01-31 23:00"), mon_noon).map(|w| w.to_string()),
+            Some("2027-W03".into())
+        );
+        // Friday afternoon: the same week.
+        assert_eq!(
+            reminder_week(at("2027-01-22 16:30"), (Weekday::Fri, 960)).map(|w| w.to_string()),
+            Some("2027-W03".into())
+        );
+    }
 
     fn input(entries: serde_json::Value) -> TimesheetInput {
         serde_json::from_value(serde_json::json!({ "entries": entries })).unwrap()

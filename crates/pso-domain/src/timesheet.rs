@@ -400,15 +400,21 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
-    /// The rules in force on `d`: the version with the latest `valid_from` on or before it.
+    /// The rules in force on `d` ([`rules_on`]).
     pub fn rules_on(&self, d: NaiveDate) -> TimeRules {
-        self.rules
-            .iter()
-            .filter(|r| r.valid_from <= d)
-            .max_by_key(|r| r.valid_from)
-            .cloned()
-            .unwrap_or_else(|| TimeRules::permissive(d))
+        rules_on(self.rules, d)
     }
+}
+
+/// The rules in force on `d`: the version with the latest `valid_from` on or before it, or
+/// [`TimeRules::permissive`] before the first.
+pub fn rules_on(rules: &[TimeRules], d: NaiveDate) -> TimeRules {
+    rules
+        .iter()
+        .filter(|r| r.valid_from <= d)
+        .max_by_key(|r| r.valid_from)
+        .cloned()
+        .unwrap_or_else(|| TimeRules::permissive(d))
 }
 
 /// One broken rule: what, where, and by how much.

@@ -921,3 +921,37 @@ impl Store {
             .collect()
     }
 }
+
+impl Store {
+    /// Records that a site's reminders for a week go out now; false when they already went
+    /// (another server, an earlier run): they go once per site and week.
+    pub async fn record_reminders(&self, site_id: &str, week: &str, people: i64) -> Result<bool> {
+        let r = self
+            .write(
+                sqlx::query(
+                    "INSERT INTO timesheet_reminders (site_id, week, sent_at, people) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (site_id, week) DO NOTHING",
+                )
+                .bind(site_id.to_string())
+                .bind(week.to_string())
+                .bind(now())
+                .bind(people),
+            )
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// The e-mail addresses of the enabled users who are PSO of a site (a site grant, or a
+    /// global one).
+    pub async fn pso_emails(&self, site_id: &str) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT u.email FROM users u JOIN user_grants g ON g.user_id = u.id \
+             WHERE g.role = 'pso' AND u.disabled = 0 \
+             AND (g.scope_kind = 'global' OR g.site_id = $1) ORDER BY u.email",
+        )
+        .bind(site_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get("email")?)).collect()
+    }
+}

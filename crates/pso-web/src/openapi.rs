@@ -196,6 +196,12 @@ fn sheet_state() -> Value {
         "^[", url_ws!(), "]*(?:(?:draft|submitted|approved|rejected)[", url_ws!(), "]*)?$")})
 }
 
+/// `POST /api/v1/timesheets/missing/remind`.
+#[derive(serde::Serialize, JsonSchema)]
+pub struct Reminded {
+    pub messages: usize,
+}
+
 /// `GET /api/v1/timesheets/missing`.
 #[derive(serde::Serialize, JsonSchema)]
 pub struct MissingList {
@@ -628,6 +634,17 @@ pub fn routes() -> Vec<Route> {
                 schema: not_blank,
             },
         ]),
+    );
+    v.push(
+        r(
+            Post,
+            "/api/v1/timesheets/missing/remind",
+            "time",
+            "Remind a site's missing people of a week now, and its PSO with a summary (the \
+             site's PSO, administrators); `messages` queued in the outbox",
+            Reply::ok::<Reminded>(),
+        )
+        .body(Body::json::<pso_domain::sheet::RemindInput>()),
     );
     v.extend(collection::<Person>(
         "/api/v1/people",

@@ -170,11 +170,20 @@ async fn missing_sheets(
     Ok(Json(json!({ "items": items })).into_response())
 }
 
+async fn remind(State(s): State<AppState>, c: Caller, ApiJson(b): ApiJson) -> ApiResult<Response> {
+    let input: pso_domain::sheet::RemindInput = parse_input(b)?;
+    let n = Svc::new(&s, &c)
+        .remind_missing(&input.site_id, &input.week)
+        .await?;
+    Ok(Json(json!({ "messages": n })).into_response())
+}
+
 /// The timesheet API routes; their contracts are in [`crate::openapi::routes`].
 pub fn api_router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/timesheets", get(list_sheets))
         .route("/api/v1/timesheets/missing", get(missing_sheets))
+        .route("/api/v1/timesheets/missing/remind", post(remind))
         .route(
             "/api/v1/people/{id}/timesheets/{week}",
             get(get_sheet).put(put_sheet),

@@ -26,9 +26,13 @@ struct Fx {
 }
 
 async fn person(app: &TestApp, name: &str, site: &str, manager: Option<&str>) -> String {
+    let email = format!(
+        "{}@people.example",
+        name.split(' ').next().unwrap().to_lowercase()
+    );
     app.post(
         "/api/v1/people",
-        json!({"name": name, "site_id": site, "manager_id": manager}),
+        json!({"name": name, "site_id": site, "manager_id": manager, "email": email}),
     )
     .await
     .expect(201)
@@ -636,7 +640,107 @@ async fn locks_and_missing_sheets(app: TestApp) {
     assert_eq!(r.json["errors"][0]["field"], "state");
 }
 
+/// The outbox's messages: (recipients, subject).
+async fn outbox(app: &TestApp) -> Vec<(String, String)> {
+    app.get("/api/v1/outbox?limit=1000")
+        .await
+        .expect(200)
+        .items()
+        .iter()
+        .map(|m| {
+            (
+                m["to"].to_string(),
+                m["subject"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+async fn the_scheduled_job_locks_and_reminds(app: TestApp) {
+    let f = setup(&app).await;
+    let core = pso_app::App::new(app.store.clone()).await.unwrap();
+    let at = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    // Marie submits week 3; the others do not.
+    put(
+        &app,
+        &f.marie_t,
+        &url(&f.marie, "2027-W03"),
+        0,
+        json!([e(&f.t1, "2027-01-18", 60)]),
+    )
+    .await
+    .expect(200);
+    act(
+        &app,
+        &f.marie_t,
+        &url(&f.marie, "2027-W03"),
+        "submit",
+        1,
+        json!({}),
+    )
+    .await
+    .expect(200);
+    // Monday 25 January, 11:30 UTC = 12:30 in Paris: week 3 is due (MON 12:00), and weeks
+    // lock 10 days after they end: through Sunday 10 January.
+    let done = pso_app::time_watch::watch(&core, at("2027-01-25T11:30:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(done["locked"][0]["through"], "2027-01-10", "{done}");
+    assert_eq!(done["reminded"][0]["week"], "2027-W03", "{done}");
+    let lock = app
+        .get(&format!("/api/v1/sites/{}/period-locks", f.paris))
+        .await
+        .expect(200);
+    assert_eq!(lock.json["through"], "2027-01-10");
+    assert_eq!(lock.json["set_by"], "scheduler");
+    let mail = outbox(&app).await;
+    let to = |who: &str| {
+        mail.iter()
+            .filter(|(r, _)| r.contains(who))
+            .map(|(_, s)| s.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        to("bob@people.example"),
+        ["Your timesheet for 2027-W03 is due"]
+    );
+    assert!(to("marie@people.example").is_empty(), "{mail:?}");
+    assert_eq!(
+        to("pso@ts.example"),
+        ["Missing timesheets for 2027-W03 at PAR"]
+    );
+    // Once per site and week: a later run in the same week sends nothing again.
+    let again = pso_app::time_watch::watch(&core, at("2027-01-25T14:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(again["reminded"], json!([]));
+    assert_eq!(again["locked"], json!([]));
+    assert_eq!(outbox(&app).await.len(), mail.len());
+    // Before Paris's noon (10:59 UTC = 11:59 local) week 3 was not due yet: week 2 was.
+    // Ten days after Sunday 24 January the lock moves on.
+    let later = pso_app::time_watch::watch(&core, at("2027-02-03T08:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(later["locked"][0]["through"], "2027-01-24", "{later}");
+
+    // "Remind now": the site's PSO, not a member.
+    let body = json!({"site_id": f.paris, "week": "2027-W03"});
+    app.post_as(&f.bob_t, "/api/v1/timesheets/missing/remind", body.clone())
+        .await
+        .expect(403);
+    let r = app
+        .post_as(&f.pso_t, "/api/v1/timesheets/missing/remind", body)
+        .await
+        .expect(200);
+    assert!(r.json["messages"].as_i64().unwrap() >= 2, "{}", r.text);
+}
+
 both!(
+    the_scheduled_job_locks_and_reminds,
     every_rule_in_each_mode,
     states_approval_and_scope,
     locks_and_missing_sheets
