@@ -26,6 +26,7 @@ pub mod interchange;
 pub mod jobs;
 pub mod mail;
 pub mod plan_view;
+pub mod progress;
 pub mod recurrence;
 pub mod schedule;
 pub mod service;

@@ -16,6 +16,7 @@ use pso_domain::model::{Project, ProjectStatus};
 use pso_domain::schedule::{
     self as sched, Baseline, LoadCell, PlanData, ScheduleRun, TaskChange, TaskSchedule, Variance,
 };
+use pso_domain::values::parse_date;
 use pso_domain::FieldError;
 use pso_store::{ProjectFilter, Store};
 use serde::Serialize;
@@ -95,6 +96,23 @@ pub async fn plan_data(store: &Store, projects: Vec<Project>) -> AppResult<PlanD
             plan.person_sites.insert(person.id, site.clone());
         }
     }
+    let day = |s: &Option<String>| s.as_deref().and_then(|d| parse_date(d).ok());
+    for p in store.progress_of_projects(&ids).await? {
+        plan.progress.insert(
+            p.task_id.clone(),
+            sched::ProgressFacts {
+                percent_complete: p.percent_complete,
+                remaining_minutes: p.remaining_minutes,
+                actual_start: day(&p.actual_start),
+                actual_finish: day(&p.actual_finish),
+            },
+        );
+    }
+    for (id, d) in store.status_dates(&ids).await? {
+        if let Some(d) = day(&Some(d)) {
+            plan.status_dates.insert(id, d);
+        }
+    }
     Ok(plan)
 }
 
@@ -163,6 +181,8 @@ fn part(plan: &PlanData, keep: impl Fn(&str) -> bool) -> PlanData {
             .collect(),
         person_sites: plan.person_sites.clone(),
         task_names: plan.task_names.clone(),
+        progress: plan.progress.clone(),
+        status_dates: plan.status_dates.clone(),
     }
 }
 

@@ -83,6 +83,42 @@ pub struct PlanData {
     pub person_sites: BTreeMap<String, Site>,
     /// Task names of other projects that may appear in explanations (resource waits).
     pub task_names: BTreeMap<String, String>,
+    /// Reported progress by task (from approved timesheets or set by the manager).
+    pub progress: BTreeMap<String, ProgressFacts>,
+    /// Each project's status date, when it tracks progress.
+    pub status_dates: BTreeMap<String, NaiveDate>,
+}
+
+/// A task's progress as scheduling takes it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProgressFacts {
+    pub percent_complete: i64,
+    /// Work left in the task's own units (duration or effort minutes); none: the plan's work
+    /// times what is not complete.
+    pub remaining_minutes: Option<i64>,
+    pub actual_start: Option<NaiveDate>,
+    pub actual_finish: Option<NaiveDate>,
+}
+
+/// The engine's progress of a task of `work` minutes (duration or effort), when it started.
+fn engine_progress(f: &ProgressFacts, work: Minute) -> Option<pso_schedule::Progress> {
+    let start = f.actual_start?;
+    // Finished: at the end of its last day.
+    let actual_finish = f
+        .actual_finish
+        .map(|d| calendar::minute_of_date(d + chrono::Days::new(1)));
+    let remaining = match f.remaining_minutes {
+        Some(m) => m.max(0) as Minute,
+        None => {
+            let left = (100 - f.percent_complete.clamp(0, 100)) as Minute;
+            work.saturating_mul(left) / 100
+        }
+    };
+    Some(pso_schedule::Progress {
+        actual_start: calendar::minute_of_date(start),
+        actual_finish,
+        remaining,
+    })
 }
 
 /// Why scheduling could not run.
@@ -220,6 +256,16 @@ pub fn build_input(plan: &PlanData) -> Result<Input, PlanError> {
             Work::Duration(minutes(t.duration_days.unwrap_or(0.0)))
         };
         let mut task = pso_schedule::Task::new(t.id.clone(), work);
+        if !parents.contains(t.id.as_str()) {
+            let size = match work {
+                Work::Duration(m) | Work::Effort(m) => m,
+                Work::Milestone => 0,
+            };
+            task.progress = plan
+                .progress
+                .get(&t.id)
+                .and_then(|f| engine_progress(f, size));
+        }
         task.parent = t.parent_id.clone();
         task.project = pi;
         task.calendar = Some(cal);
@@ -254,7 +300,13 @@ pub fn build_input(plan: &PlanData) -> Result<Input, PlanError> {
         projects,
         resources,
         tasks,
-        status_date: None,
+        // Projects scheduled together share the latest of their status dates.
+        status_date: plan
+            .projects
+            .iter()
+            .filter_map(|(p, _)| plan.status_dates.get(&p.id))
+            .max()
+            .map(|d| calendar::minute_of_date(*d)),
     })
 }
 

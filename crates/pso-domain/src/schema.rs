@@ -171,6 +171,13 @@ pub fn date(_: &mut SchemaGenerator) -> Schema {
         "description": "a date YYYY-MM-DD, years 1900 to 2200"})
 }
 
+/// An optional date: null, blank, or [`DATE_PATTERN`].
+pub fn optional_date(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({"type": ["string", "null"],
+        "pattern": format!("^[{}]*$|{}", ws!(), DATE_PATTERN),
+        "description": "a date YYYY-MM-DD, years 1900 to 2200; null or blank for none"})
+}
+
 /// [`crate::timesheet::parse_submit_by`]: a three-letter weekday in any case, one space, a
 /// time `HH:MM` before 24:00; null or blank for none.
 pub fn submit_by(_: &mut SchemaGenerator) -> Schema {

@@ -389,6 +389,97 @@ pub struct RemindInput {
     pub week: String,
 }
 
+/// `PUT /api/v1/tasks/{id}/progress`: the project manager's progress on a task.
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskProgressInput {
+    #[serde(deserialize_with = "crate::schema::integer")]
+    #[schemars(range(min = 0, max = 100))]
+    pub percent_complete: i64,
+    #[serde(default, deserialize_with = "crate::schema::optional_integer")]
+    #[schemars(range(min = 0, max = 52_560_000))]
+    pub remaining_minutes: Option<i64>,
+    #[serde(default)]
+    #[schemars(schema_with = "crate::schema::optional_date")]
+    pub actual_start: Option<String>,
+    #[serde(default)]
+    #[schemars(schema_with = "crate::schema::optional_date")]
+    pub actual_finish: Option<String>,
+}
+
+/// A task's progress, checked: dates parsed and in order, work begun has a start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidProgress {
+    pub percent_complete: i64,
+    pub remaining_minutes: Option<i64>,
+    pub actual_start: Option<chrono::NaiveDate>,
+    pub actual_finish: Option<chrono::NaiveDate>,
+}
+
+impl TaskProgressInput {
+    pub fn validate(&self) -> Result<ValidProgress, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        if !(0..=100).contains(&self.percent_complete) {
+            e.add(
+                "percent_complete",
+                "out_of_range",
+                "percent_complete is 0 to 100",
+            );
+        }
+        if self
+            .remaining_minutes
+            .is_some_and(|m| !(0..=52_560_000).contains(&m))
+        {
+            e.add(
+                "remaining_minutes",
+                "out_of_range",
+                "remaining_minutes is 0 to 52,560,000 (100 years), or absent",
+            );
+        }
+        let day = |e: &mut ValidationErrors, f: &str, v: &Option<String>| match v
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => None,
+            Some(s) => e.check(f, parse_date(s)),
+        };
+        let actual_start = day(&mut e, "actual_start", &self.actual_start);
+        let actual_finish = day(&mut e, "actual_finish", &self.actual_finish);
+        if actual_finish.is_some() && actual_start.is_none() && self.actual_start.is_none() {
+            e.add(
+                "actual_start",
+                "required",
+                "a task that finished has a start: give actual_start",
+            );
+        }
+        if let (Some(s), Some(f)) = (actual_start, actual_finish) {
+            if f < s {
+                e.add(
+                    "actual_finish",
+                    "invalid_period",
+                    "actual_finish is on or after actual_start",
+                );
+            }
+        }
+        e.into_result(ValidProgress {
+            percent_complete: self.percent_complete,
+            remaining_minutes: self.remaining_minutes,
+            actual_start,
+            actual_finish,
+        })
+    }
+}
+
+/// `PUT /api/v1/projects/{id}/status-date`: the day up to which progress is reported (null
+/// clears it).
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusDateInput {
+    #[schemars(schema_with = "crate::schema::optional_date")]
+    pub status_date: Option<String>,
+}
+
 /// When a week's sheet is due under `submit_by` (weekday, minutes after midnight, local): on
 /// that weekday of the week itself when it is Thursday to Sunday, of the week after when it
 /// is Monday to Wednesday (a sheet is due once the week's work is done: `MON 12:00` is the

@@ -103,7 +103,7 @@ pub(crate) fn assignment_from_row(r: &AnyRow) -> Result<Assignment> {
 /// Takes the project's row lock for the rest of the transaction.
 /// Locks the project's row for a change to its plan and bumps its plan version (see
 /// [`Store::plan_versions`]).
-async fn lock_project(c: &mut AnyConnection, project_id: &str) -> Result<()> {
+pub(crate) async fn lock_project(c: &mut AnyConnection, project_id: &str) -> Result<()> {
     let res = sqlx::query("UPDATE projects SET plan_version = plan_version + 1 WHERE id = $1")
         .bind(project_id)
         .execute(c)

@@ -828,6 +828,15 @@ async fn apply_progress(
     const LAST: &str = "(SELECT MAX(e.date) FROM timesheet_entries e JOIN timesheets s \
         ON s.person_id = e.person_id AND s.week = e.week \
         WHERE e.task_id = x.task_id AND s.state = 'approved')";
+    // The plans of the sheet's projects change: a scheduling run under way stores nothing.
+    sqlx::query(
+        "UPDATE projects SET plan_version = plan_version + 1 WHERE id IN \
+         (SELECT DISTINCT project_id FROM timesheet_entries WHERE person_id = $1 AND week = $2)",
+    )
+    .bind(person_id)
+    .bind(week)
+    .execute(&mut *c)
+    .await?;
     // Booked tasks: started.
     sqlx::query(&format!(
         "INSERT INTO task_progress (task_id, project_id, percent_complete, remaining_minutes, \
@@ -953,5 +962,150 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(|r| Ok(r.try_get("email")?)).collect()
+    }
+}
+
+/// A manager's progress on a task (`PUT /api/v1/tasks/{id}/progress`).
+#[derive(Debug, Clone)]
+pub struct ProgressWrite {
+    pub percent_complete: i64,
+    pub remaining_minutes: Option<i64>,
+    pub actual_start: Option<String>,
+    pub actual_finish: Option<String>,
+}
+
+impl Store {
+    /// The progress of these projects' tasks.
+    pub async fn progress_of_projects(&self, ids: &[String]) -> Result<Vec<TaskProgress>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let ph: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT * FROM task_progress WHERE project_id IN ({}) ORDER BY task_id",
+            ph.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for id in ids {
+            q = q.bind(id.clone());
+        }
+        q.fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(progress_of)
+            .collect()
+    }
+
+    /// The status dates of these projects (those that have one).
+    pub async fn status_dates(&self, ids: &[String]) -> Result<Vec<(String, String)>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let ph: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT id, status_date FROM projects WHERE status_date IS NOT NULL AND id IN ({})",
+            ph.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for id in ids {
+            q = q.bind(id.clone());
+        }
+        q.fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("status_date")?)))
+            .collect()
+    }
+
+    /// Sets a task's progress (audited on the task, action `progress`); the project's plan
+    /// version moves, as for any plan change.
+    pub async fn set_task_progress(
+        &self,
+        actor: &Actor,
+        project_id: &str,
+        task_id: &str,
+        w: &ProgressWrite,
+    ) -> Result<TaskProgress> {
+        let mut tx = self.begin_write().await?;
+        crate::plan::lock_project(&mut tx, project_id).await?;
+        let before = sqlx::query("SELECT * FROM task_progress WHERE task_id = $1")
+            .bind(task_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .as_ref()
+            .map(progress_of)
+            .transpose()?;
+        sqlx::query(
+            "INSERT INTO task_progress (task_id, project_id, percent_complete, remaining_minutes, \
+             actual_start, actual_finish, set_by, set_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (task_id) DO UPDATE SET percent_complete = excluded.percent_complete, \
+             remaining_minutes = excluded.remaining_minutes, actual_start = excluded.actual_start, \
+             actual_finish = excluded.actual_finish, set_by = excluded.set_by, \
+             set_at = excluded.set_at",
+        )
+        .bind(task_id)
+        .bind(project_id)
+        .bind(w.percent_complete)
+        .bind(w.remaining_minutes)
+        .bind(w.actual_start.clone())
+        .bind(w.actual_finish.clone())
+        .bind(actor.label.clone())
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        let after = progress_of(
+            &sqlx::query("SELECT * FROM task_progress WHERE task_id = $1")
+                .bind(task_id)
+                .fetch_one(&mut *tx)
+                .await?,
+        )?;
+        audit(
+            &mut tx,
+            actor,
+            "progress",
+            "task",
+            task_id,
+            Some(project_id),
+            before.as_ref(),
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Sets (or clears) a project's status date, audited on the project (`status_date`).
+    pub async fn set_status_date(
+        &self,
+        actor: &Actor,
+        project_id: &str,
+        date: Option<&str>,
+    ) -> Result<Option<String>> {
+        let mut tx = self.begin_write().await?;
+        crate::plan::lock_project(&mut tx, project_id).await?;
+        let before: Option<String> = sqlx::query("SELECT status_date FROM projects WHERE id = $1")
+            .bind(project_id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("status_date")?;
+        sqlx::query("UPDATE projects SET status_date = $2 WHERE id = $1")
+            .bind(project_id)
+            .bind(date.map(str::to_string))
+            .execute(&mut *tx)
+            .await?;
+        let after = date.map(str::to_string);
+        audit(
+            &mut tx,
+            actor,
+            "status_date",
+            "project",
+            project_id,
+            Some(project_id),
+            Some(&serde_json::json!({ "status_date": before })),
+            Some(&serde_json::json!({ "status_date": after })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
     }
 }

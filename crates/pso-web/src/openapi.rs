@@ -196,6 +196,18 @@ fn sheet_state() -> Value {
         "^[", url_ws!(), "]*(?:(?:draft|submitted|approved|rejected)[", url_ws!(), "]*)?$")})
 }
 
+/// `GET /api/v1/projects/{id}/progress`.
+#[derive(serde::Serialize, JsonSchema)]
+pub struct ProgressList {
+    pub items: Vec<pso_store::sheet::TaskProgress>,
+}
+
+/// `PUT /api/v1/projects/{id}/status-date`.
+#[derive(serde::Serialize, JsonSchema)]
+pub struct StatusDate {
+    pub status_date: Option<String>,
+}
+
 /// `POST /api/v1/timesheets/missing/remind`.
 #[derive(serde::Serialize, JsonSchema)]
 pub struct Reminded {
@@ -645,6 +657,34 @@ pub fn routes() -> Vec<Route> {
             Reply::ok::<Reminded>(),
         )
         .body(Body::json::<pso_domain::sheet::RemindInput>()),
+    );
+    v.push(r(
+        Get,
+        "/api/v1/projects/{id}/progress",
+        "time",
+        "The progress of the project's tasks: from approved timesheets or set by the manager",
+        Reply::ok::<ProgressList>(),
+    ));
+    v.push(
+        r(
+            Put,
+            "/api/v1/tasks/{id}/progress",
+            "time",
+            "Set a task's progress (those who edit the plan); scheduling keeps work done where \
+             it was and schedules the rest from the project's status date",
+            Reply::ok::<pso_store::sheet::TaskProgress>(),
+        )
+        .body(Body::json::<pso_domain::sheet::TaskProgressInput>()),
+    );
+    v.push(
+        r(
+            Put,
+            "/api/v1/projects/{id}/status-date",
+            "time",
+            "Set (or clear, with null) the day up to which the project's progress is reported",
+            Reply::ok::<StatusDate>(),
+        )
+        .body(Body::json::<pso_domain::sheet::StatusDateInput>()),
     );
     v.extend(collection::<Person>(
         "/api/v1/people",

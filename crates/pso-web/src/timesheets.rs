@@ -178,12 +178,54 @@ async fn remind(State(s): State<AppState>, c: Caller, ApiJson(b): ApiJson) -> Ap
     Ok(Json(json!({ "messages": n })).into_response())
 }
 
+async fn get_progress(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let items = Svc::new(&s, &c).project_progress(&id).await?;
+    Ok(Json(json!({ "items": items })).into_response())
+}
+
+async fn put_progress(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson,
+) -> ApiResult<Response> {
+    let p = Svc::new(&s, &c)
+        .set_task_progress(&id, parse_input(b)?)
+        .await?;
+    Ok(Json(p).into_response())
+}
+
+async fn put_status_date(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson,
+) -> ApiResult<Response> {
+    let d = Svc::new(&s, &c)
+        .set_status_date(&id, parse_input(b)?)
+        .await?;
+    Ok(Json(json!({ "status_date": d })).into_response())
+}
+
 /// The timesheet API routes; their contracts are in [`crate::openapi::routes`].
 pub fn api_router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/timesheets", get(list_sheets))
         .route("/api/v1/timesheets/missing", get(missing_sheets))
         .route("/api/v1/timesheets/missing/remind", post(remind))
+        .route("/api/v1/projects/{id}/progress", get(get_progress))
+        .route(
+            "/api/v1/tasks/{id}/progress",
+            axum::routing::put(put_progress),
+        )
+        .route(
+            "/api/v1/projects/{id}/status-date",
+            axum::routing::put(put_status_date),
+        )
         .route(
             "/api/v1/people/{id}/timesheets/{week}",
             get(get_sheet).put(put_sheet),

@@ -739,7 +739,126 @@ async fn the_scheduled_job_locks_and_reminds(app: TestApp) {
     assert!(r.json["messages"].as_i64().unwrap() >= 2, "{}", r.text);
 }
 
+/// Acceptance 3: a task 40 % done with its remaining work moves its finish, and the critical
+/// path follows.
+async fn progress_moves_the_schedule(app: TestApp) {
+    let org = app.org().await;
+    let p = app
+        .post(
+            "/api/v1/projects",
+            json!({"code": "ST1", "name": "Status", "site_id": org.paris,
+                   "business_unit_id": org.bu, "start_date": "2027-01-04", "status": "active"}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let task = |name: &'static str, days: f64| {
+        let app = &app;
+        let p = p.clone();
+        async move {
+            app.post(
+                &format!("/api/v1/projects/{p}/tasks"),
+                json!({"name": name, "duration_days": days}),
+            )
+            .await
+            .expect(201)
+            .id()
+        }
+    };
+    let a = task("A", 10.0).await;
+    let b = task("B", 2.0).await;
+    let c = task("C", 11.0).await;
+    app.post(
+        &format!("/api/v1/projects/{p}/dependencies"),
+        json!({"predecessor_id": a, "successor_id": b, "type": "FS"}),
+    )
+    .await
+    .expect(201);
+    let schedule = || async {
+        let r = app
+            .post(&format!("/api/v1/projects/{p}/schedule"), json!({}))
+            .await
+            .expect(200);
+        let by_id = |id: &str| {
+            r.json["tasks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["task_id"] == id)
+                .cloned()
+                .unwrap()
+        };
+        (by_id(&a), by_id(&b), by_id(&c))
+    };
+    let day = |t: &Value, k: &str| t[k].as_str().unwrap()[..10].to_string();
+    // Planned: A (10 days) then B (2) = 12 days, longer than C (11): A and B are critical.
+    let (pa, pb, pc) = schedule().await;
+    assert_eq!(day(&pb, "finish"), "2027-01-19");
+    assert!(pa["critical"].as_bool().unwrap() && pb["critical"].as_bool().unwrap());
+    assert!(!pc["critical"].as_bool().unwrap());
+
+    // Friday 8 January: A is 40 % done with 3 days left (ahead of plan).
+    let r = send(
+        app.req(Method::PUT, &format!("/api/v1/tasks/{a}/progress"))
+            .json(
+                &json!({"percent_complete": 40, "remaining_minutes": 3 * 480,
+                          "actual_start": "2027-01-04"}),
+            ),
+    )
+    .await
+    .expect(200);
+    assert_eq!(r.json["percent_complete"], 40);
+    send(
+        app.req(Method::PUT, &format!("/api/v1/projects/{p}/status-date"))
+            .json(&json!({"status_date": "2027-01-08"})),
+    )
+    .await
+    .expect(200);
+    let (ta, tb, tc) = schedule().await;
+    // Work done stays where it was; the rest runs from the status date: A ends Tuesday 12th,
+    // B on Thursday 14th. C, not started by the status date, runs from it and ends Friday
+    // 22nd: it is now the critical path.
+    assert_eq!(day(&ta, "start"), "2027-01-04");
+    assert_eq!(day(&ta, "finish"), "2027-01-12");
+    assert_eq!(day(&tb, "finish"), "2027-01-14");
+    assert_eq!(day(&tc, "finish"), "2027-01-22");
+    assert!(tc["critical"].as_bool().unwrap(), "{tc}");
+    assert!(!ta["critical"].as_bool().unwrap(), "{ta}");
+    assert!(!tb["critical"].as_bool().unwrap(), "{tb}");
+    // Behind plan instead (10 days left): A and B are critical again, and later.
+    send(
+        app.req(Method::PUT, &format!("/api/v1/tasks/{a}/progress"))
+            .json(&json!({"percent_complete": 40, "remaining_minutes": 10 * 480})),
+    )
+    .await
+    .expect(200);
+    let (ta, tb, tc) = schedule().await;
+    assert_eq!(day(&ta, "finish"), "2027-01-21");
+    assert_eq!(day(&tb, "finish"), "2027-01-25");
+    assert!(
+        ta["critical"].as_bool().unwrap() && !tc["critical"].as_bool().unwrap(),
+        "{ta} {tb} {tc}"
+    );
+    // The progress is readable; bad input names its field.
+    let r = app
+        .get(&format!("/api/v1/projects/{p}/progress"))
+        .await
+        .expect(200);
+    assert_eq!(r.json["items"][0]["actual_start"], "2027-01-04");
+    let r = send(
+        app.req(Method::PUT, &format!("/api/v1/tasks/{a}/progress"))
+            .json(
+                &json!({"percent_complete": 50, "actual_start": "2027-01-10",
+                          "actual_finish": "2027-01-05"}),
+            ),
+    )
+    .await
+    .expect(422);
+    assert_eq!(r.json["errors"][0]["field"], "actual_finish");
+}
+
 both!(
+    progress_moves_the_schedule,
     the_scheduled_job_locks_and_reminds,
     every_rule_in_each_mode,
     states_approval_and_scope,
