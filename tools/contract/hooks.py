@@ -45,6 +45,7 @@ RULES_BEYOND_SCHEMA = frozenset(
         "refused_file",
         "invalid_reference",  # a person as their own manager
         "not_waiting",  # a timesheet line named for approval that does not wait for it
+        "site_or_project",  # an export names a site, a project or both
     }
 )
 
@@ -61,7 +62,14 @@ def _beyond_schema(response) -> bool:
     # A timesheet's broken time rules depend on the site's rules, calendar and tasks.
     if body.get("code") == "rule_violation":
         return True
-    codes = {e.get("code") for e in body.get("errors") or [] if isinstance(e, dict)}
+    errors = [e for e in body.get("errors") or [] if isinstance(e, dict)]
+    # A CSV import's refusals name the file or its lines: their content is no schema's.
+    if errors and all(
+        str(e.get("field", "")) == "file" or str(e.get("field", "")).startswith("line ")
+        for e in errors
+    ):
+        return True
+    codes = {e.get("code") for e in errors}
     return bool(codes) and codes <= RULES_BEYOND_SCHEMA
 
 

@@ -30,6 +30,7 @@ pub mod progress;
 pub mod recurrence;
 pub mod schedule;
 pub mod service;
+pub mod time_io;
 pub mod time_watch;
 pub mod timesheet;
 pub mod tokens;

@@ -191,7 +191,7 @@ impl Svc<'_> {
     }
 
     /// Is the caller an approver of this project's time?
-    async fn approves(&self, project_id: &str) -> AppResult<bool> {
+    pub(crate) async fn approves(&self, project_id: &str) -> AppResult<bool> {
         let Some(p) = self.store().get_project(project_id).await? else {
             return Ok(self.caller.principal.is_admin());
         };
@@ -260,7 +260,7 @@ impl Svc<'_> {
     }
 
     /// Checks a sheet's entries against the person's site rules.
-    async fn check_sheet(
+    pub(crate) async fn check_sheet(
         &self,
         person: &Person,
         week: IsoWeek,

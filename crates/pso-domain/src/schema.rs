@@ -165,6 +165,16 @@ pub const DATE_PATTERN: &str = concat!(
     "]*$"
 );
 
+/// [`DATE_PATTERN`] with other white space around (`ws`, the inside of a character class):
+/// a URL's query may carry any that `str::trim` removes.
+pub fn date_pattern(ws: &str) -> String {
+    let core = DATE_PATTERN
+        .strip_prefix(concat!("^[", ws!(), "]*"))
+        .and_then(|s| s.strip_suffix(concat!("[", ws!(), "]*$")))
+        .unwrap_or(DATE_PATTERN);
+    format!("^[{ws}]*{core}[{ws}]*$")
+}
+
 /// A calendar date `YYYY-MM-DD` in the years 1900 to 2200.
 pub fn date(_: &mut SchemaGenerator) -> Schema {
     json_schema!({"type": "string", "pattern": DATE_PATTERN,
@@ -375,6 +385,14 @@ mod tests {
         ] {
             assert_eq!(re.is_match(s), IsoWeek::parse(s).is_ok(), "{s:?}");
         }
+    }
+
+    #[test]
+    fn date_pattern_takes_other_white_space() {
+        assert_eq!(date_pattern(ws!()), DATE_PATTERN);
+        let re = regex_automata::meta::Regex::new(&date_pattern(r"\t-\r ")).unwrap();
+        assert!(re.is_match("\r2027-01-18\x0b"));
+        assert!(!re.is_match("2027-02-30"));
     }
 
     #[test]

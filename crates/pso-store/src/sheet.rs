@@ -317,112 +317,25 @@ impl Store {
         expected: i64,
         w: &SheetWrite,
     ) -> Result<Timesheet> {
-        let total: i64 = w.entries.iter().map(|e| e.minutes).sum();
-        let t = now();
         let mut tx = self.begin_write().await?;
-        let before = read_sheet(&mut tx, person_id, week).await?;
-        if expected == 0 {
-            if let Some(b) = &before {
-                return Err(StoreError::Stale { current: b.version });
-            }
-            sqlx::query(
-                "INSERT INTO timesheets (person_id, week, site_id, state, version, total_minutes, \
-                 created_at, updated_at) VALUES ($1, $2, $3, 'draft', 1, $4, $5, $5)",
-            )
-            .bind(person_id)
-            .bind(week)
-            .bind(&w.site_id)
-            .bind(total)
-            .bind(&t)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| crate::map_write_err(e, "week", "this week's sheet"))?;
-        } else {
-            transition(
-                &mut tx,
-                person_id,
-                week,
-                expected,
-                &[SheetState::Draft],
-                "site_id = $4, total_minutes = $5, updated_at = $6",
-                &[
-                    Val::Text(w.site_id.clone()),
-                    Val::Int(total),
-                    Val::Text(t.clone()),
-                ],
-            )
-            .await?;
-            for table in ["timesheet_entries", "timesheet_progress"] {
-                sqlx::query(&format!(
-                    "DELETE FROM {table} WHERE person_id = $1 AND week = $2"
-                ))
-                .bind(person_id)
-                .bind(week)
-                .execute(&mut *tx)
-                .await?;
-            }
-        }
-        // Many rows in one statement each (a round trip per row would hold the write turn).
-        for chunk in w.entries.chunks(100).enumerate() {
-            let (n, rows) = chunk;
-            let mut sql = String::from(
-                "INSERT INTO timesheet_entries (person_id, week, line, task_id, project_id, date, \
-                 minutes, comment) VALUES ",
-            );
-            for i in 0..rows.len() {
-                let b = 3 + i * 5;
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push_str(&format!(
-                    "($1, $2, {}, ${b}, ${}, ${}, ${}, ${})",
-                    n * 100 + i,
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4
-                ));
-            }
-            let mut q = sqlx::query(&sql).bind(person_id).bind(week);
-            for e in rows {
-                q = q
-                    .bind(&e.task_id)
-                    .bind(&e.project_id)
-                    .bind(&e.date)
-                    .bind(e.minutes)
-                    .bind(&e.comment);
-            }
-            q.execute(&mut *tx).await?;
-        }
-        for p in &w.progress {
-            sqlx::query(
-                "INSERT INTO timesheet_progress (person_id, week, task_id, project_id, \
-                 percent_complete, remaining_minutes) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(person_id)
-            .bind(week)
-            .bind(&p.task_id)
-            .bind(&p.project_id)
-            .bind(p.percent_complete)
-            .bind(p.remaining_minutes)
-            .execute(&mut *tx)
-            .await?;
-        }
-        let after = read_sheet(&mut tx, person_id, week)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        sheet_audit(
-            &mut tx,
-            actor,
-            action,
-            person_id,
-            week,
-            before.as_ref(),
-            Some(&after),
-        )
-        .await?;
+        let after = save_on(&mut tx, actor, action, person_id, week, expected, w).await?;
         tx.commit().await?;
         Ok(after)
+    }
+
+    /// Saves several sheets together (an import): all of them, or none.
+    pub async fn save_timesheets(
+        &self,
+        actor: &Actor,
+        action: &str,
+        sheets: &[(String, String, i64, SheetWrite)],
+    ) -> Result<usize> {
+        let mut tx = self.begin_write().await?;
+        for (person_id, week, expected, w) in sheets {
+            save_on(&mut tx, actor, action, person_id, week, *expected, w).await?;
+        }
+        tx.commit().await?;
+        Ok(sheets.len())
     }
 
     /// Submits a draft: one line per project with its minutes; a sheet without entries has
@@ -1107,5 +1020,207 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(after)
+    }
+}
+
+/// [`Store::save_timesheet`] inside a transaction.
+async fn save_on(
+    tx: &mut AnyConnection,
+    actor: &Actor,
+    action: &str,
+    person_id: &str,
+    week: &str,
+    expected: i64,
+    w: &SheetWrite,
+) -> Result<Timesheet> {
+    let total: i64 = w.entries.iter().map(|e| e.minutes).sum();
+    let t = now();
+    let before = read_sheet(tx, person_id, week).await?;
+    if expected == 0 {
+        if let Some(b) = &before {
+            return Err(StoreError::Stale { current: b.version });
+        }
+        sqlx::query(
+            "INSERT INTO timesheets (person_id, week, site_id, state, version, total_minutes, \
+                 created_at, updated_at) VALUES ($1, $2, $3, 'draft', 1, $4, $5, $5)",
+        )
+        .bind(person_id)
+        .bind(week)
+        .bind(&w.site_id)
+        .bind(total)
+        .bind(&t)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| crate::map_write_err(e, "week", "this week's sheet"))?;
+    } else {
+        transition(
+            tx,
+            person_id,
+            week,
+            expected,
+            &[SheetState::Draft],
+            "site_id = $4, total_minutes = $5, updated_at = $6",
+            &[
+                Val::Text(w.site_id.clone()),
+                Val::Int(total),
+                Val::Text(t.clone()),
+            ],
+        )
+        .await?;
+        for table in ["timesheet_entries", "timesheet_progress"] {
+            sqlx::query(&format!(
+                "DELETE FROM {table} WHERE person_id = $1 AND week = $2"
+            ))
+            .bind(person_id)
+            .bind(week)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    // Many rows in one statement each (a round trip per row would hold the write turn).
+    for chunk in w.entries.chunks(100).enumerate() {
+        let (n, rows) = chunk;
+        let mut sql = String::from(
+            "INSERT INTO timesheet_entries (person_id, week, line, task_id, project_id, date, \
+                 minutes, comment) VALUES ",
+        );
+        for i in 0..rows.len() {
+            let b = 3 + i * 5;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "($1, $2, {}, ${b}, ${}, ${}, ${}, ${})",
+                n * 100 + i,
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4
+            ));
+        }
+        let mut q = sqlx::query(&sql).bind(person_id).bind(week);
+        for e in rows {
+            q = q
+                .bind(&e.task_id)
+                .bind(&e.project_id)
+                .bind(&e.date)
+                .bind(e.minutes)
+                .bind(&e.comment);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    for p in &w.progress {
+        sqlx::query(
+            "INSERT INTO timesheet_progress (person_id, week, task_id, project_id, \
+                 percent_complete, remaining_minutes) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(person_id)
+        .bind(week)
+        .bind(&p.task_id)
+        .bind(&p.project_id)
+        .bind(p.percent_complete)
+        .bind(p.remaining_minutes)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let after = read_sheet(tx, person_id, week)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    sheet_audit(
+        tx,
+        actor,
+        action,
+        person_id,
+        week,
+        before.as_ref(),
+        Some(&after),
+    )
+    .await?;
+    Ok(after)
+}
+
+impl Store {
+    /// The person with this e-mail address (stored lower case).
+    pub async fn person_by_email(&self, email: &str) -> Result<Option<pso_domain::model::Person>> {
+        let id: Option<String> = sqlx::query("SELECT id FROM people WHERE email = $1")
+            .bind(email.trim().to_lowercase())
+            .fetch_optional(self.pool())
+            .await?
+            .map(|r| r.try_get("id"))
+            .transpose()?;
+        match id {
+            Some(id) => self.get_person(&id).await,
+            None => Ok(None),
+        }
+    }
+}
+
+/// One approved entry, as exported.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApprovedEntry {
+    pub email: Option<String>,
+    pub person_name: String,
+    pub site_code: String,
+    pub week: String,
+    pub date: String,
+    pub project_code: Option<String>,
+    pub task_id: String,
+    pub task_name: Option<String>,
+    pub minutes: i64,
+    pub comment: String,
+    pub approved_at: Option<String>,
+}
+
+impl Store {
+    /// Approved time from `from` to `to` (inclusive), of a site's people and/or on a project.
+    pub async fn approved_entries(
+        &self,
+        site_id: Option<&str>,
+        project_id: Option<&str>,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<ApprovedEntry>> {
+        let mut sql = String::from(
+            "SELECT p.email, p.name AS person_name, s.code AS site_code, t.week, e.date, \
+             pr.code AS project_code, e.task_id, tk.name AS task_name, e.minutes, e.comment, \
+             t.approved_at FROM timesheet_entries e \
+             JOIN timesheets t ON t.person_id = e.person_id AND t.week = e.week \
+             JOIN people p ON p.id = e.person_id JOIN sites s ON s.id = t.site_id \
+             LEFT JOIN projects pr ON pr.id = e.project_id LEFT JOIN tasks tk ON tk.id = e.task_id \
+             WHERE t.state = 'approved' AND e.date >= $1 AND e.date <= $2",
+        );
+        let mut binds = vec![from.to_string(), to.to_string()];
+        if let Some(s) = site_id {
+            binds.push(s.to_string());
+            sql.push_str(&format!(" AND t.site_id = ${}", binds.len()));
+        }
+        if let Some(p) = project_id {
+            binds.push(p.to_string());
+            sql.push_str(&format!(" AND e.project_id = ${}", binds.len()));
+        }
+        sql.push_str(" ORDER BY e.date, p.name, e.person_id, e.line");
+        let mut q = sqlx::query(&sql);
+        for b in &binds {
+            q = q.bind(b.clone());
+        }
+        q.fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(ApprovedEntry {
+                    email: r.try_get("email")?,
+                    person_name: r.try_get("person_name")?,
+                    site_code: r.try_get("site_code")?,
+                    week: r.try_get("week")?,
+                    date: r.try_get("date")?,
+                    project_code: r.try_get("project_code")?,
+                    task_id: r.try_get("task_id")?,
+                    task_name: r.try_get("task_name")?,
+                    minutes: r.try_get("minutes")?,
+                    comment: r.try_get("comment")?,
+                    approved_at: r.try_get("approved_at")?,
+                })
+            })
+            .collect()
     }
 }

@@ -82,6 +82,8 @@ pub enum Body {
     MergePatch(SchemaFn),
     /// An MS Project XML document.
     Xml,
+    /// A CSV file.
+    Csv,
 }
 
 impl Body {
@@ -114,6 +116,8 @@ pub enum Reply {
     NoContent,
     /// 200 with an MS Project XML document.
     Xml,
+    /// 200 with a CSV or XLSX file (`format`).
+    File,
 }
 
 impl Reply {
@@ -188,6 +192,17 @@ fn week() -> Value {
 fn optional_week() -> Value {
     let p = pso_domain::schema::week_pattern(url_ws!());
     json!({"type": "string", "pattern": format!("^[{}]*$|{p}", url_ws!())})
+}
+
+/// An export's format: blank for CSV.
+fn export_format() -> Value {
+    json!({"type": "string", "pattern": concat!(
+        "^[", url_ws!(), "]*(?:(?:csv|xlsx)[", url_ws!(), "]*)?$")})
+}
+
+/// A date in a query, as `parse_date` takes it (trimmed).
+fn url_date() -> Value {
+    json!({"type": "string", "pattern": pso_domain::schema::date_pattern(url_ws!())})
 }
 
 /// The timesheet list's `state` filter: blank for any, or one of the states.
@@ -686,6 +701,50 @@ pub fn routes() -> Vec<Route> {
         )
         .body(Body::json::<pso_domain::sheet::StatusDateInput>()),
     );
+    v.push(
+        r(
+            Post,
+            "/api/v1/timesheets/import",
+            "time",
+            "Import timesheet lines from CSV (email, date, project, task as WBS number or id, \
+             minutes or hours, comment) into the people's drafts: every line or none; a refusal \
+             names each line and its rule (`errors[].field` is `line N: column`)",
+            Reply::ok::<pso_app::time_io::TimeImport>(),
+        )
+        .body(Body::Csv),
+    );
+    v.push(
+        r(
+            Get,
+            "/api/v1/timesheets/export",
+            "time",
+            "Approved time as CSV or XLSX, by site (its PSO) and/or project (its approvers), \
+             from a day to a day",
+            Reply::File,
+        )
+        .query(&[
+            Param {
+                name: "format",
+                required: false,
+                description: "csv (default) or xlsx",
+                schema: export_format,
+            },
+            filter("site_id", "the people of this site"),
+            filter("project_id", "time on this project"),
+            Param {
+                name: "from",
+                required: true,
+                description: "the first day, YYYY-MM-DD",
+                schema: url_date,
+            },
+            Param {
+                name: "to",
+                required: true,
+                description: "the last day, YYYY-MM-DD",
+                schema: url_date,
+            },
+        ]),
+    );
     v.extend(collection::<Person>(
         "/api/v1/people",
         "organisation",
@@ -995,7 +1054,7 @@ fn error_statuses(route: &Route) -> Vec<u16> {
     }
     match route.body {
         Body::Json(_) | Body::MergePatch(_) => s.extend([413, 415]),
-        Body::Xml => s.push(413),
+        Body::Xml | Body::Csv => s.push(413),
         Body::None => {}
     }
     if route.method != Method::Get {
@@ -1164,6 +1223,15 @@ fn operation(route: &Route, req: &mut SchemaGenerator, resp: &mut SchemaGenerato
             "headers": {"Location": header("Where to follow the job")}}),
         ),
         Reply::NoContent => (204, json!({"description": "Done"})),
+        Reply::File => (
+            200,
+            json!({"description": "OK",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+                    {"schema": {"type": "string", "format": "binary"}}},
+            "headers": {"Content-Disposition": header("attachment; filename=\"time-FROM-TO.csv\"")}}),
+        ),
         Reply::Xml => (
             200,
             json!({"description": "OK",
@@ -1212,6 +1280,11 @@ fn operation(route: &Route, req: &mut SchemaGenerator, resp: &mut SchemaGenerato
             op["requestBody"] = json!({"required": true,
                 "description": "An MS Project XML (MSPDI) document",
                 "content": {"application/xml": {"schema": {"type": "string"}}}});
+        }
+        Body::Csv => {
+            op["requestBody"] = json!({"required": true,
+                "description": "A CSV file with a header line",
+                "content": {"text/csv": {"schema": {"type": "string"}}}});
         }
     }
     op

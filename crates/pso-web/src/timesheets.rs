@@ -211,12 +211,76 @@ async fn put_status_date(
     Ok(Json(json!({ "status_date": d })).into_response())
 }
 
+async fn import(
+    State(s): State<AppState>,
+    c: Caller,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Response> {
+    let body = body.map_err(|r| {
+        crate::error::ApiError::new(
+            r.status(),
+            "payload_too_large",
+            format!("the file is larger than {} bytes", crate::BODY_LIMIT),
+        )
+    })?;
+    let done = Svc::new(&s, &c).import_timesheets(&body).await?;
+    Ok(Json(done).into_response())
+}
+
+async fn export(
+    State(s): State<AppState>,
+    c: Caller,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    use pso_app::time_io::{ExportFilter, ExportFormat};
+    let text = |k: &str| {
+        q.get(k)
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    let format = match text("format").as_deref() {
+        None | Some("csv") => ExportFormat::Csv,
+        Some("xlsx") => ExportFormat::Xlsx,
+        Some(_) => {
+            return Err(crate::error::ApiError::field(
+                "format",
+                "invalid_format",
+                "format is csv or xlsx",
+            ))
+        }
+    };
+    let f = ExportFilter {
+        site_id: text("site_id"),
+        project_id: text("project_id"),
+        from: text("from").unwrap_or_default(),
+        to: text("to").unwrap_or_default(),
+    };
+    let (bytes, name) = Svc::new(&s, &c).export_time(&f, format).await?;
+    let kind = match format {
+        ExportFormat::Csv => "text/csv; charset=utf-8",
+        ExportFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, kind.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 /// The timesheet API routes; their contracts are in [`crate::openapi::routes`].
 pub fn api_router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/timesheets", get(list_sheets))
         .route("/api/v1/timesheets/missing", get(missing_sheets))
         .route("/api/v1/timesheets/missing/remind", post(remind))
+        .route("/api/v1/timesheets/import", post(import))
+        .route("/api/v1/timesheets/export", get(export))
         .route("/api/v1/projects/{id}/progress", get(get_progress))
         .route(
             "/api/v1/tasks/{id}/progress",

@@ -857,7 +857,124 @@ async fn progress_moves_the_schedule(app: TestApp) {
     assert_eq!(r.json["errors"][0]["field"], "actual_finish");
 }
 
+async fn import_all_or_nothing_and_export(app: TestApp) {
+    let f = setup(&app).await;
+    let import = |token: &str, csv: &str| {
+        send(
+            app.with(token, Method::POST, "/api/v1/timesheets/import")
+                .header("content-type", "text/csv")
+                .body(csv.to_string()),
+        )
+    };
+    // A weekend day (forbidden in Paris), an unknown project and a bad number: refused
+    // whole, each line named with its rule.
+    let bad = "email,date,project,task,hours,comment\n\
+        marie@people.example,2027-01-18,TS1,1,7.5,design\n\
+        marie@people.example,2027-01-23,TS1,1,2,saturday\n\
+        marie@people.example,2027-01-19,NOPE,1,2,\n\
+        marie@people.example,2027-01-19,TS2,1,two,\n";
+    let r = import(&app.admin_token, bad).await.expect(422);
+    let errors: Vec<(String, String)> = r.json["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap().to_string(),
+                e["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        errors.contains(&("line 4: project".into(), "unknown_reference".into())),
+        "{errors:?}"
+    );
+    assert!(
+        errors.contains(&("line 5: minutes".into(), "invalid_number".into())),
+        "{errors:?}"
+    );
+    assert!(
+        errors.contains(&("line 3".into(), "weekend".into())),
+        "{errors:?}"
+    );
+    let u = url(&f.marie, "2027-W03");
+    assert_eq!(
+        app.get_as(&f.marie_t, &u).await.expect(200).json["version"],
+        0
+    );
+    // A member may import only their own lines.
+    let good = "email,date,project,task,hours,comment\n\
+        marie@people.example,2027-01-18,TS1,1,7.5,design\n\
+        marie@people.example,2027-01-19,ts2,1,\"5,0\",build\n";
+    let r = import(&f.bob_t, good).await.expect(422);
+    assert_eq!(r.json["errors"][0]["code"], "forbidden");
+    let r = import(&f.marie_t, good).await.expect(200);
+    assert_eq!(
+        (
+            r.json["lines"].as_i64(),
+            r.json["sheets"].as_i64(),
+            r.json["minutes"].as_i64()
+        ),
+        (Some(2), Some(1), Some(750))
+    );
+    let sheet = app.get_as(&f.marie_t, &u).await.expect(200);
+    assert_eq!(sheet.json["entries"][0]["task_id"], f.t1.as_str());
+    assert_eq!(sheet.json["entries"][1]["task_id"], f.t2.as_str());
+
+    // Approved, it exports: CSV for the site's PSO, XLSX too; not for a member.
+    act(&app, &f.marie_t, &u, "submit", 1, json!({}))
+        .await
+        .expect(200);
+    act(&app, &f.pierre_t, &u, "approve", 2, json!({}))
+        .await
+        .expect(200);
+    act(&app, &f.paula_t, &u, "approve", 3, json!({}))
+        .await
+        .expect(200);
+    let q = format!("site_id={}&from=2027-01-01&to=2027-01-31", f.paris);
+    let r = app
+        .get_as(&f.pso_t, &format!("/api/v1/timesheets/export?{q}"))
+        .await
+        .expect(200);
+    let lines: Vec<&str> = r.text.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", r.text);
+    assert!(lines[1].starts_with("marie@people.example,Marie Member,PAR,2027-W03,2027-01-18,TS1,"));
+    assert!(lines[1].contains(",450,7.50,design"), "{}", lines[1]);
+    let r = send(app.with(
+        &f.pso_t,
+        Method::GET,
+        &format!("/api/v1/timesheets/export?{q}&format=xlsx"),
+    ))
+    .await
+    .expect(200);
+    assert!(r.header("content-type").unwrap().contains("spreadsheetml"));
+    // Pierre exports his project's time only; a member nothing; a period needs a site or project.
+    let r = app
+        .get_as(
+            &f.pierre_t,
+            &format!(
+                "/api/v1/timesheets/export?project_id={}&from=2027-01-01&to=2027-01-31",
+                f.p1
+            ),
+        )
+        .await
+        .expect(200);
+    assert_eq!(r.text.lines().count(), 2, "{}", r.text);
+    app.get_as(&f.bob_t, &format!("/api/v1/timesheets/export?{q}"))
+        .await
+        .expect(403);
+    let r = app
+        .get_as(
+            &f.pso_t,
+            "/api/v1/timesheets/export?from=2027-01-01&to=2027-01-31",
+        )
+        .await
+        .expect(422);
+    assert_eq!(r.json["errors"][0]["field"], "site_id");
+}
+
 both!(
+    import_all_or_nothing_and_export,
     progress_moves_the_schedule,
     the_scheduled_job_locks_and_reminds,
     every_rule_in_each_mode,

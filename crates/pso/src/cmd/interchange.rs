@@ -39,6 +39,15 @@ pub enum ImportCmd {
         #[arg(long)]
         quiet: bool,
     },
+    /// Import timesheet lines from CSV (email, date, project, task as WBS number or id,
+    /// minutes or hours, comment) into the people's drafts: every line or none, with each
+    /// refused line named with its rule.
+    Timesheets {
+        #[command(flatten)]
+        db: DbOpts,
+        /// The CSV file.
+        file: PathBuf,
+    },
 }
 
 /// `pso export ...`
@@ -51,6 +60,25 @@ pub enum ExportCmd {
         /// Code of the project.
         project: String,
         /// The file to write.
+        out: PathBuf,
+    },
+    /// Export approved time as CSV or XLSX (by the file's extension), by site and/or project.
+    Timesheets {
+        #[command(flatten)]
+        db: DbOpts,
+        /// The site (its code): its people's time.
+        #[arg(long)]
+        site: Option<String>,
+        /// The project (its code): time booked on it.
+        #[arg(long)]
+        project: Option<String>,
+        /// First day, YYYY-MM-DD.
+        #[arg(long)]
+        from: String,
+        /// Last day, YYYY-MM-DD.
+        #[arg(long)]
+        to: String,
+        /// The file to write (`.csv` or `.xlsx`).
         out: PathBuf,
     },
 }
@@ -91,6 +119,7 @@ fn pick<T>(
 
 pub async fn import(cmd: ImportCmd) -> anyhow::Result<()> {
     match cmd {
+        ImportCmd::Timesheets { db, file } => import_timesheets(db, file).await,
         ImportCmd::Mspdi {
             db,
             file,
@@ -204,8 +233,100 @@ pub async fn import(cmd: ImportCmd) -> anyhow::Result<()> {
     }
 }
 
+/// `pso import timesheets`: the API's import, as the local administrator.
+async fn import_timesheets(db: DbOpts, file: PathBuf) -> anyhow::Result<()> {
+    let store = db.open().await?;
+    let bytes = tokio::fs::read(&file)
+        .await
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    let app = App::new(store.clone()).await?;
+    let cli = Caller::system("cli");
+    let result = Svc::new(&app, &cli).import_timesheets(&bytes).await;
+    store.close().await;
+    match result {
+        Ok(done) => {
+            println!(
+                "Imported {} lines ({} minutes) into {} timesheets from {}",
+                done.lines,
+                done.minutes,
+                done.sheets,
+                file.display()
+            );
+            Ok(())
+        }
+        Err(e) => {
+            for f in &e.errors {
+                eprintln!("{}: {} ({})", f.field, f.message, f.code);
+            }
+            anyhow::bail!(
+                "import refused, nothing was written: {} ({} problems)",
+                file.display(),
+                e.errors.len().max(1)
+            )
+        }
+    }
+}
+
 pub async fn export(cmd: ExportCmd) -> anyhow::Result<()> {
     match cmd {
+        ExportCmd::Timesheets {
+            db,
+            site,
+            project,
+            from,
+            to,
+            out,
+        } => {
+            let store = db.open().await?;
+            let site_id = match site {
+                Some(code) => Some(
+                    pick(
+                        store.all_sites().await?,
+                        Some(&code),
+                        "site",
+                        "--site",
+                        |s| s.code.as_str(),
+                    )?
+                    .id,
+                ),
+                None => None,
+            };
+            let project_id = match project {
+                Some(code) => Some(
+                    store
+                        .project_by_code(&code)
+                        .await?
+                        .with_context(|| format!("no project with code {code}"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let format = match out.extension().and_then(|e| e.to_str()) {
+                Some(e) if e.eq_ignore_ascii_case("xlsx") => pso_app::time_io::ExportFormat::Xlsx,
+                _ => pso_app::time_io::ExportFormat::Csv,
+            };
+            let app = App::new(store.clone()).await?;
+            let cli = Caller::system("cli");
+            let f = pso_app::time_io::ExportFilter {
+                site_id,
+                project_id,
+                from,
+                to,
+            };
+            let (bytes, _) = Svc::new(&app, &cli)
+                .export_time(&f, format)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot export: {}", e.detail))?;
+            std::fs::write(&out, &bytes)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            println!(
+                "Exported approved time to {} ({} bytes)",
+                out.display(),
+                bytes.len()
+            );
+            store.close().await;
+            Ok(())
+        }
         ExportCmd::Mspdi { db, project, out } => {
             let store = db.open().await?;
             let p = store
