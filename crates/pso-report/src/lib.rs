@@ -66,6 +66,8 @@ pub struct GanttRow {
     pub baseline: Option<(NaiveDateTime, NaiveDateTime)>,
     /// Hover text (dates, float, why).
     pub tooltip: String,
+    /// Percent complete, drawn as a darker part of the bar from its start.
+    pub progress: Option<u8>,
 }
 
 /// A dependency between two rows (indices into `rows`).
@@ -82,6 +84,8 @@ pub struct Gantt {
     pub rows: Vec<GanttRow>,
     pub links: Vec<GanttLink>,
     pub today: Option<NaiveDate>,
+    /// The project's status date: progress is reported up to it.
+    pub status_date: Option<NaiveDate>,
     pub zoom: Zoom,
     /// Draw only these dates (first, last day): bars are cut at the edges, so the chart's
     /// width stays bounded however long the plan runs. `None`: every date of the rows.
@@ -285,6 +289,14 @@ pub fn gantt_svg(g: &Gantt) -> String {
                 y + 5.0,
                 if r.critical { "#dc2626" } else { "#2563eb" }
             );
+            if let Some(pct) = r.progress.filter(|p| *p > 0) {
+                let done = w * f64::from(pct.min(100)) / 100.0;
+                let _ = write!(
+                    out,
+                    "<rect class=\"progress\" x=\"{x0:.1}\" y=\"{:.1}\" width=\"{done:.1}\" height=\"6\" rx=\"2\" fill=\"#111827\" fill-opacity=\"0.55\"><title>{pct} % complete</title></rect>",
+                    y + 8.0,
+                );
+            }
         }
         out.push_str("</g>");
     }
@@ -320,6 +332,20 @@ pub fn gantt_svg(g: &Gantt) -> String {
              stroke=\"#6b7280\" stroke-width=\"1\" marker-end=\"url(#arrow)\"/>",
             if l.kind.ends_with('S') { to_x - 1.0 } else { to_x + 1.0 }
         );
+    }
+    if let Some(t) = g.status_date {
+        if t >= origin && t <= end {
+            let x = x_of(t.and_hms_opt(0, 0, 0).unwrap_or_default());
+            let _ = write!(
+                out,
+                "<line class=\"status-date\" x1=\"{x:.1}\" y1=\"{}\" x2=\"{x:.1}\" y2=\"{height:.0}\" \
+                 stroke=\"#7c3aed\" stroke-width=\"1.5\"/>\
+                 <text x=\"{:.1}\" y=\"{}\" fill=\"#7c3aed\" font-size=\"11\">status</text>",
+                HEAD_H - 4.0,
+                x + 3.0,
+                HEAD_H - 18.0
+            );
+        }
     }
     if let Some(t) = g.today {
         if t >= origin && t <= end {
@@ -358,6 +384,7 @@ mod tests {
             critical: false,
             baseline: None,
             tooltip: String::new(),
+            progress: None,
         }
     }
 
@@ -367,6 +394,7 @@ mod tests {
         m.milestone = true;
         m.critical = true;
         let mut a = row("Design", "2026-03-02T09:00", "2026-03-06T18:00");
+        a.progress = Some(40);
         a.baseline = Some((dt("2026-03-02T09:00"), dt("2026-03-05T18:00")));
         let g = Gantt {
             rows: vec![a, row("Build", "2026-03-09T09:00", "2026-03-13T18:00"), m],
@@ -376,6 +404,7 @@ mod tests {
                 kind: "FS",
             }],
             today: NaiveDate::from_ymd_opt(2026, 3, 10),
+            status_date: NaiveDate::from_ymd_opt(2026, 3, 9),
             zoom: Zoom::Week,
             window: None,
         };
@@ -386,6 +415,8 @@ mod tests {
         assert_eq!(svg.matches("class=\"link\"").count(), 1);
         assert_eq!(svg.matches("class=\"baseline\"").count(), 1);
         assert!(svg.contains("class=\"today\""));
+        assert!(svg.contains("class=\"status-date\""));
+        assert!(svg.contains("40 % complete"));
         assert!(svg.contains("Go-live &lt;v1&gt;"), "labels are escaped");
         assert!(!svg.contains("style="), "no inline CSS");
     }
@@ -396,6 +427,7 @@ mod tests {
             rows: vec![row("A", "2026-01-05T09:00", "2026-06-30T18:00")],
             links: vec![],
             today: None,
+            status_date: None,
             zoom,
             window: None,
         };
@@ -422,6 +454,7 @@ mod tests {
             rows: rows.clone(),
             links: vec![],
             today: None,
+            status_date: None,
             zoom: Zoom::Week,
             window: None,
         });
@@ -430,6 +463,7 @@ mod tests {
             rows,
             links: vec![],
             today: None,
+            status_date: None,
             zoom: Zoom::Week,
             window: Some((a, a + Duration::days(Zoom::Week.window_days()))),
         });

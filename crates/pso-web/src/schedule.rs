@@ -283,6 +283,20 @@ async fn gantt_inner(
     let time_zone = site.time_zone.clone();
     let tz: chrono_tz::Tz = time_zone.parse().unwrap_or(chrono_tz::UTC);
     let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    // Progress bars and the status date line.
+    let progress: BTreeMap<String, pso_store::sheet::TaskProgress> = s
+        .store
+        .task_progress(id)
+        .await?
+        .into_iter()
+        .map(|p| (p.task_id.clone(), p))
+        .collect();
+    let status_date = s
+        .store
+        .status_dates(std::slice::from_ref(&project.id))
+        .await?
+        .pop()
+        .and_then(|(_, d)| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
     let mut rows = Vec::new();
     let mut lines = Vec::new();
     let mut row_of: BTreeMap<&str, usize> = BTreeMap::new();
@@ -321,6 +335,9 @@ async fn gantt_inner(
             group: sc.group,
             milestone: t.milestone,
             critical: sc.critical,
+            progress: progress
+                .get(t.id.as_str())
+                .map(|p| p.percent_complete.clamp(0, 100) as u8),
             baseline: bl.and_then(|b| Some((local(&b.start)?, local(&b.finish)?))),
             tooltip: format!(
                 "{} — {} to {}; total float {:.1} h; {}",
@@ -370,6 +387,7 @@ async fn gantt_inner(
         rows,
         links,
         today: Some(today),
+        status_date,
         zoom,
         window,
     });

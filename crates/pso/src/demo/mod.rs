@@ -14,6 +14,7 @@
 mod org;
 mod projects;
 mod rng;
+mod time;
 mod wbs;
 
 use anyhow::{anyhow, Context};
@@ -193,6 +194,11 @@ pub async fn seed(store: &Store) -> anyhow::Result<Vec<DemoLogin>> {
                 .with_context(|| format!("baseline of demo project {}", spec.code))?;
         }
     }
+    eprintln!("demo: timesheets of the last weeks …");
+    let (approved, waiting, drafts) = time::seed(store).await?;
+    eprintln!(
+        "demo: {approved} approved timesheets, {waiting} waiting for approval, {drafts} drafts"
+    );
     eprintln!(
         "demo: {} sites, {} business units, {} people, {} users, {} projects, {tasks} tasks, \
          {deps} dependencies, {assignments} assignments in {:.1} s",
