@@ -25,10 +25,12 @@ impl Svc<'_> {
     pub async fn set_task_progress(
         &self,
         task_id: &str,
-        input: TaskProgressInput,
+        input: serde_json::Value,
     ) -> AppResult<TaskProgress> {
-        let v = input.validate().map_err(AppError::validation)?;
+        // Who may comes before what: a stranger learns nothing from a validation error.
         let task = self.task(task_id, ProjectAction::Edit).await?;
+        let input: TaskProgressInput = crate::service::parse_input(input)?;
+        let v = input.validate().map_err(AppError::validation)?;
         let project = self.get_project(&task.project_id).await?;
         let known = self
             .store()
@@ -76,9 +78,10 @@ impl Svc<'_> {
     pub async fn set_status_date(
         &self,
         project_id: &str,
-        input: StatusDateInput,
+        input: serde_json::Value,
     ) -> AppResult<Option<String>> {
         let p = self.project(project_id, ProjectAction::Edit).await?;
+        let input: StatusDateInput = crate::service::parse_input(input)?;
         let date = match input.status_date.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(s) => Some(day(pso_domain::values::parse_date(s)

@@ -193,9 +193,7 @@ async fn put_progress(
     Path(id): Path<String>,
     ApiJson(b): ApiJson,
 ) -> ApiResult<Response> {
-    let p = Svc::new(&s, &c)
-        .set_task_progress(&id, parse_input(b)?)
-        .await?;
+    let p = Svc::new(&s, &c).set_task_progress(&id, b).await?;
     Ok(Json(p).into_response())
 }
 
@@ -205,9 +203,7 @@ async fn put_status_date(
     Path(id): Path<String>,
     ApiJson(b): ApiJson,
 ) -> ApiResult<Response> {
-    let d = Svc::new(&s, &c)
-        .set_status_date(&id, parse_input(b)?)
-        .await?;
+    let d = Svc::new(&s, &c).set_status_date(&id, b).await?;
     Ok(Json(json!({ "status_date": d })).into_response())
 }
 
