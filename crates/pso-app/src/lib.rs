@@ -30,6 +30,7 @@ pub mod recurrence;
 pub mod schedule;
 pub mod service;
 pub mod timesheet;
+pub mod timesheet_views;
 pub mod tokens;
 
 pub use auth::Caller;
