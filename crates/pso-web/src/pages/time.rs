@@ -250,6 +250,9 @@ struct GridView {
     message: Option<String>,
     ok: Option<String>,
     status: StatusCode,
+    /// The version the form carries instead of the sheet's (after a 412: the one the person
+    /// saw, so saving again cannot overwrite a change they have not seen).
+    keep_version: Option<i64>,
 }
 
 impl GridView {
@@ -262,6 +265,7 @@ impl GridView {
             message: None,
             ok: None,
             status: StatusCode::OK,
+            keep_version: None,
         }
     }
 }
@@ -274,6 +278,7 @@ fn render_grid(ctx: &Ctx, g: &TimeGrid, base: &str, v: GridView) -> Response {
         message,
         ok,
         status,
+        keep_version,
     } = v;
     let mut stored: BTreeMap<(String, String), i64> = BTreeMap::new();
     for e in &g.sheet.entries {
@@ -397,7 +402,7 @@ fn render_grid(ctx: &Ctx, g: &TimeGrid, base: &str, v: GridView) -> Response {
             .rejection
             .as_ref()
             .map(|r| (r.reason.clone(), r.by.clone(), readable_time(&r.at))),
-        version: s.version,
+        version: keep_version.unwrap_or(s.version),
         editable: s.state == SheetState::Draft,
         findings: super::fragment(&Findings { notes, checked }),
         message,
@@ -542,6 +547,9 @@ async fn save(state: &AppState, ctx: &Ctx, id: Option<String>, raw: &RawForm) ->
                     message: Some(message),
                     ok: None,
                     status,
+                    keep_version: (status == StatusCode::PRECONDITION_FAILED)
+                        .then(|| f.version())
+                        .flatten(),
                 },
             )
         };

@@ -237,6 +237,8 @@ async fn grid_shows_tasks_calendar_and_saves(app: TestApp) {
     let r = post_form(&app, &marie, "/time", &form).await.expect(412);
     assert!(r.text.contains("changed this sheet meanwhile"));
     assert!(td(&r.text, &f.t1, "2027-01-18").contains("value=\"7.5\""));
+    // …and the form keeps the version it was written against: saving again is refused too.
+    assert!(r.text.contains("name=\"version\" value=\"0\""));
 
     // Copy last week: this week's entries fill next week's empty cells, unsaved.
     let r = get_page(&app, &marie, "/time?week=2027-W04&copy=last")
