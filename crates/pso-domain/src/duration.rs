@@ -32,7 +32,7 @@ pub fn parse_duration(s: &str) -> Result<i64, ValueError> {
         m.parse::<i64>().map_err(|_| bad())?
     } else if let Some((h, m)) = t.split_once('h') {
         // 7h, 7h30, 7h30m
-        let m = m.strip_suffix('m').unwrap_or(m);
+        let m = m.strip_suffix('m').filter(|x| !x.is_empty()).unwrap_or(m);
         if !digits(h) || !(m.is_empty() || (digits(m) && m.len() <= 2)) {
             return Err(bad());
         }
@@ -58,7 +58,12 @@ pub fn parse_duration(s: &str) -> Result<i64, ValueError> {
     } else {
         // 7.5, 7,5, 8, .5
         let t = t.replace(',', ".");
-        let (whole, frac) = t.split_once('.').unwrap_or((&t, ""));
+        let (whole, frac) = match t.split_once('.') {
+            // A separator needs a decimal after it: `7.` is a typo, not 7 hours.
+            Some((_, "")) => return Err(bad()),
+            Some(parts) => parts,
+            None => (t.as_str(), ""),
+        };
         if (whole.is_empty() && frac.is_empty())
             || !(whole.is_empty() || digits(whole))
             || !(frac.is_empty() || (digits(frac) && frac.len() <= 2))

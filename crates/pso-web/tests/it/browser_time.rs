@@ -40,6 +40,31 @@ async fn browser_fills_a_week_and_it_is_approved() {
     b.goto(&format!("{}/time?week=2027-W03", app.address)).await;
     b.wait_text("h1", &["Week 2027-W03"]).await;
     b.wait_text("#sheet-state", &["Draft"]).await;
+    // The page reads a cell by the server's rule (pso_domain::duration::parse_duration).
+    let samples = [
+        "", " ", "0", "7.5", "7,5", "7:30", "7h30", "7h", "7h30m", "450m", " 7H30 ", ".25", "0:05",
+        "1.33", "1.335", "24", "24:00", "24:01", "1441m", "1440m", "abc", "7:3", "7:60", "7h60",
+        "-1", "1e3", "7..5", "h30", "7:30m", "m", ".", "12345", "7h30h", "7.", "7hm", "7h3m0",
+        "7 30", "9999", "0.01", "23.99", "007:05", "1,",
+    ];
+    let js = b
+        .cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(serde_json::json!({
+                "script": "return arguments[0].map(function (s) { return window.PSO.parseDuration(s); });",
+                "args": [samples.to_vec()],
+            })),
+        )
+        .await;
+    for (i, s) in samples.iter().enumerate() {
+        let server = pso_domain::duration::parse_duration(s).ok();
+        assert_eq!(
+            js[i].as_i64(),
+            server,
+            "the page and the server read {s:?} alike"
+        );
+    }
     let input = |task: &str, date: &str| format!("input[name='cell|{task}|{date}']");
     let td = |task: &str, date: &str| format!("td.cell[data-task='{task}'][data-date='{date}']");
 

@@ -9,6 +9,7 @@ use reqwest::Method;
 use serde_json::json;
 
 both!(
+    grid_offers_assigned_then_recent_tasks,
     grid_shows_tasks_calendar_and_saves,
     grid_shows_findings_on_their_cells,
     grid_is_for_the_person_and_their_pso,
@@ -650,4 +651,80 @@ async fn site_time_page(app: TestApp) {
     )
     .await
     .expect(403);
+}
+
+async fn grid_offers_assigned_then_recent_tasks(app: TestApp) {
+    let f = setup(&app, "warn").await;
+    // Rules that let Marie book a task she is not assigned to.
+    send(
+        app.req(
+            Method::PUT,
+            &format!("/api/v1/sites/{}/time-rules", f.paris),
+        )
+        .json(&json!({"valid_from": "2027-01-01", "only_assigned_tasks": false})),
+    )
+    .await
+    .expect(200);
+    // A closed project's task assigned to her is not offered.
+    let closed = app
+        .post(
+            "/api/v1/projects",
+            json!({"code": "OLD", "name": "Old", "site_id": f.paris,
+                   "business_unit_id": app.get(&format!("/api/v1/projects/{}", f.p1)).await
+                       .json["business_unit_id"], "start_date": "2026-01-05",
+                   "status": "active"}),
+        )
+        .await
+        .expect(201);
+    let old_task = app.task(&closed.id(), "Old work").await;
+    app.post(
+        &format!("/api/v1/tasks/{old_task}/assignments"),
+        json!({"person_id": f.marie}),
+    )
+    .await
+    .expect(201);
+    app.patch(
+        &format!("/api/v1/projects/{}", closed.id()),
+        &closed.etag(),
+        json!({"status": "closed"}),
+    )
+    .await
+    .expect(200);
+    // Marie booked the unassigned task in W02.
+    let marie = login(&app, "marie@tp.example").await;
+    post_form(
+        &app,
+        &marie,
+        "/time",
+        &[
+            kv("week", "2027-W02"),
+            kv("version", "0"),
+            cell(&f.t3, "2027-01-12", "2"),
+        ],
+    )
+    .await
+    .expect(303);
+    // W03 offers her assigned tasks first, then the recent one, marked; never the closed one.
+    let r = get_page(&app, &marie, &format!("/time?week={WEEK}"))
+        .await
+        .expect(200);
+    let design = r.text.find("Design").unwrap();
+    let build = r.text.find("Build").unwrap();
+    let recent = r.text.find("Unassigned").expect("the recently booked task");
+    assert!(
+        design < recent && build < recent,
+        "assigned tasks come first"
+    );
+    assert!(r.text[recent..].contains("(not assigned)"));
+    assert!(!r.text.contains("Old work"));
+    // More than 4 weeks later it is no longer offered.
+    let r = get_page(&app, &marie, "/time?week=2027-W08")
+        .await
+        .expect(200);
+    assert!(r.text.contains("Design") && !r.text.contains("Unassigned"));
+    // Copy last week into W03 brings its row and its minutes.
+    let r = get_page(&app, &marie, "/time?week=2027-W03&copy=last")
+        .await
+        .expect(200);
+    assert!(td(&r.text, &f.t3, "2027-01-19").contains("value=\"2:00\""));
 }
