@@ -118,9 +118,19 @@
     var t = evt.target;
     if (t && t.classList && t.classList.contains("cell-input") && !t.readOnly) { t.select(); }
   });
+  var dirty = false;
   document.addEventListener("input", function (evt) {
     var t = evt.target;
-    if (t && t.classList && t.classList.contains("cell-input")) { totals(); }
+    if (t && t.classList && t.classList.contains("cell-input")) { dirty = true; totals(); }
+  });
+  // Submitting sends the saved sheet: say so when the grid has changes not saved yet.
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (form && form.id === "grid-form") { dirty = false; return; }
+    if (form && form.id === "submit-form" && dirty &&
+        !window.confirm("Your latest changes are not saved. Submit the sheet as last saved?")) {
+      evt.preventDefault();
+    }
   });
   document.addEventListener("htmx:afterSettle", function (evt) {
     var el = evt.detail && evt.detail.elt;

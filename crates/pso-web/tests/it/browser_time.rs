@@ -116,6 +116,13 @@ async fn browser_fills_a_week_and_it_is_approved() {
     )
     .await;
     assert_eq!(b.value(&input(&f.t1, "2027-01-20")).await, "7:30");
+    // A change not saved yet: submitting asks first (dismissed: nothing is submitted).
+    b.click(&input(&f.t1, "2027-01-24")).await;
+    b.type_keys("1").await;
+    b.click("#submit").await;
+    let _ = b.cmd(reqwest::Method::POST, "/alert/dismiss", None).await;
+    b.wait_text("#sheet-state", &["Draft"]).await;
+    b.goto(&format!("{}/time?week=2027-W03", app.address)).await;
     b.click("#submit").await;
     b.wait_text("#sheet-state", &["Submitted"]).await;
     b.click("form[action='/logout'] button").await;
