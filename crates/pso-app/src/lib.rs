@@ -33,6 +33,7 @@ pub mod service;
 pub mod time_io;
 pub mod time_watch;
 pub mod timesheet;
+pub mod timesheet_views;
 pub mod tokens;
 
 pub use auth::Caller;

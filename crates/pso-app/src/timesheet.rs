@@ -730,3 +730,29 @@ impl Svc<'_> {
             .await?)
     }
 }
+
+// ---------------------------------------------------------------- for the pages
+
+impl Svc<'_> {
+    /// Checks a draft's entries against the person's site rules without saving (the week
+    /// grid asks before saving): the person and their site's PSO, like a save.
+    pub async fn check_timesheet(
+        &self,
+        person_id: &str,
+        week: &str,
+        input: TimesheetInput,
+    ) -> AppResult<Check> {
+        let week = parse_week(week)?;
+        let s = self.subject(person_id).await?;
+        self.require_writer(&s)?;
+        let valid = input.validate().map_err(AppError::validation)?;
+        let entries: Vec<Entry> = valid.entries.into_iter().map(|(e, _)| e).collect();
+        let (check, _) = self.check_sheet(&s.person, week, &entries).await?;
+        Ok(check)
+    }
+
+    /// Does the caller approve the time booked on this project?
+    pub async fn approves_time_of(&self, project_id: &str) -> AppResult<bool> {
+        self.approves(project_id).await
+    }
+}

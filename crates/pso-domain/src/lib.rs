@@ -13,9 +13,11 @@
 //! - [`schema`]: the JSON Schemas of what the validators accept, for the OpenAPI document;
 //! - [`signin`]: when a sign-in attempt may go ahead (back-off, not lock-out);
 //! - [`sheet`]: a person's weekly timesheet: its input, states and lines;
-//! - [`timesheet`]: a site's dated time rules, ISO weeks, the check of a week's entries.
+//! - [`timesheet`]: a site's dated time rules, ISO weeks, the check of a week's entries;
+//! - [`duration`]: a duration typed into a timesheet cell (`7.5`, `7:30`, `7h30`, `450m`).
 
 pub mod access;
+pub mod duration;
 pub mod error;
 pub mod ids;
 pub mod jobs;

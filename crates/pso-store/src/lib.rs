@@ -20,6 +20,7 @@ pub mod outbox;
 mod plan;
 mod schedule;
 pub mod sheet;
+pub mod sheet_views;
 mod timesheet;
 
 pub use auth::{ApiToken, SessionRow};

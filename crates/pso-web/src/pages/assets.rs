@@ -14,6 +14,8 @@ const HTMX: &str = include_str!("../../assets/htmx.min.js");
 const FAVICON: &str = include_str!("../../assets/favicon.svg");
 /// Upload progress of the MS Project import page.
 const IMPORT_JS: &str = include_str!("../../assets/import.js");
+/// The week grid: keyboard moves, durations, totals, findings on their cells.
+const TIME_JS: &str = include_str!("../../assets/time.js");
 
 fn find(name: &str) -> Option<(&'static str, &'static str)> {
     match name {
@@ -22,6 +24,7 @@ fn find(name: &str) -> Option<(&'static str, &'static str)> {
         "htmx.min.js" => Some(("text/javascript; charset=utf-8", HTMX)),
         "favicon.svg" => Some(("image/svg+xml", FAVICON)),
         "import.js" => Some(("text/javascript; charset=utf-8", IMPORT_JS)),
+        "time.js" => Some(("text/javascript; charset=utf-8", TIME_JS)),
         _ => None,
     }
 }
@@ -31,7 +34,7 @@ pub fn version() -> &'static str {
     static V: OnceLock<String> = OnceLock::new();
     V.get_or_init(|| {
         let mut h = Sha256::new();
-        for part in [CSS, APP_JS, HTMX, FAVICON, IMPORT_JS] {
+        for part in [CSS, APP_JS, HTMX, FAVICON, IMPORT_JS, TIME_JS] {
             h.update(part.as_bytes());
         }
         hex::encode(&h.finalize()[..6])

@@ -11,6 +11,7 @@ mod login;
 mod org;
 mod portfolio;
 pub mod project;
+mod time;
 mod users;
 
 use crate::auth::Caller;
@@ -23,6 +24,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use pso_domain::access::Role;
 use pso_domain::FieldError;
 use std::collections::HashMap;
 
@@ -83,8 +85,9 @@ impl PageTable {
 /// Pages for signed-in users (behind the authentication middleware).
 pub fn table() -> PageTable {
     PageTable::default()
-        .route("/", &["get"], get(portfolio::portfolio))
+        .route("/", &["get"], get(home))
         .route("/logout", &["post"], post(login::logout))
+        .merge(time::page_table())
         .route(
             "/projects",
             &["get", "post"],
@@ -191,6 +194,20 @@ pub fn table() -> PageTable {
         )
 }
 
+/// `/`: a member's "My work" (a user linked to a person whose only role is member), the
+/// portfolio for everyone else.
+async fn home(
+    state: axum::extract::State<AppState>,
+    ctx: Ctx,
+    q: axum::extract::Query<HashMap<String, String>>,
+) -> Response {
+    let roles = ctx.caller.principal.roles();
+    if ctx.caller.user.person_id.is_some() && roles == [Role::Member] {
+        return see_other("/my-work");
+    }
+    portfolio::portfolio(state, ctx, q).await
+}
+
 /// Any other address: the "not found" page.
 async fn not_found(ctx: Ctx) -> Response {
     ctx.error(ApiError::not_found())
@@ -236,6 +253,13 @@ impl Ctx {
             csrf: self.caller.csrf_token().unwrap_or("").to_string(),
             is_admin: self.caller.principal.can_manage_users(),
             may_import: self.caller.principal.may_create_projects(),
+            has_person: self.caller.user.person_id.is_some(),
+            approver: self
+                .caller
+                .principal
+                .roles()
+                .iter()
+                .any(|r| matches!(r, Role::Admin | Role::Pso | Role::ProjectManager)),
             nav,
             v: assets::version(),
         }
@@ -284,8 +308,12 @@ pub struct Chrome {
     pub is_admin: bool,
     /// May create projects (and so import them).
     pub may_import: bool,
-    /// Which navigation entry is current: `portfolio`, `load`, `people`, `sites`, `units`,
-    /// `import`, `users`.
+    /// The user is linked to a person: they write time ("My work", "Time").
+    pub has_person: bool,
+    /// Holds a role that approves time (navigation only; the inbox asks the service).
+    pub approver: bool,
+    /// Which navigation entry is current: `my-work`, `time`, `approvals`, `portfolio`,
+    /// `load`, `people`, `sites`, `units`, `import`, `users`.
     pub nav: &'static str,
     /// Version of the assets (cache busting).
     pub v: &'static str,

@@ -136,6 +136,15 @@ impl Session {
     }
 }
 
+/// WebDriver's codes of special keys, for [`Browser::type_keys`].
+pub mod keys {
+    pub const TAB: char = '\u{E004}';
+    pub const LEFT: char = '\u{E012}';
+    pub const UP: char = '\u{E013}';
+    pub const RIGHT: char = '\u{E014}';
+    pub const DOWN: char = '\u{E015}';
+}
+
 /// Commands of one WebDriver session.
 pub struct Browser {
     http: reqwest::Client,
@@ -284,6 +293,38 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Types keys into whatever element has the focus (W3C key actions, so the page sees real
+    /// key events and the focus may move between keys): WebDriver's special keys are the
+    /// constants of [`keys`].
+    pub async fn type_keys(&self, text: &str) {
+        let mut actions = Vec::new();
+        for ch in text.chars() {
+            let k = ch.to_string();
+            actions.push(json!({"type": "keyDown", "value": k}));
+            actions.push(json!({"type": "keyUp", "value": k}));
+        }
+        self.cmd(
+            reqwest::Method::POST,
+            "/actions",
+            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})),
+        )
+        .await;
+    }
+
+    /// The value of an input.
+    pub async fn value(&self, selector: &str) -> String {
+        let el = self.find(selector).await;
+        self.cmd(
+            reqwest::Method::GET,
+            &format!("/element/{el}/property/value"),
+            None,
+        )
+        .await
+        .as_str()
+        .unwrap_or("")
+        .to_string()
     }
 
     pub async fn resize(&self, width: u32, height: u32) {
