@@ -45,6 +45,7 @@ pub fn page_table() -> super::PageTable {
         .route("/sites/{id}/time", &["get"], get(site_time))
         .route("/sites/{id}/time/rules", &["post"], post(set_rules))
         .route("/sites/{id}/time/lock", &["post"], post(set_lock))
+        .route("/sites/{id}/time/remind", &["post"], post(remind))
 }
 
 // ---------------------------------------------------------------- the week grid
@@ -1035,6 +1036,8 @@ struct SiteTimePage {
     mode_fields: Vec<(&'static str, &'static str)>,
     rules_form: FormState,
     lock_form: FormState,
+    /// Messages queued by "Remind now" just before.
+    reminded: Option<usize>,
 }
 
 fn hours(m: Option<i64>) -> String {
@@ -1050,6 +1053,7 @@ async fn render_site_time(
     rules_form: Option<FormState>,
     lock_form: Option<FormState>,
     status: StatusCode,
+    reminded: Option<usize>,
 ) -> Response {
     let svc = Svc::new(state, &ctx.caller);
     let r = async {
@@ -1179,6 +1183,7 @@ async fn render_site_time(
                 ],
                 rules_form,
                 lock_form,
+                reminded,
             },
         ))
     }
@@ -1200,8 +1205,27 @@ async fn site_time(
         None,
         None,
         StatusCode::OK,
+        q.get("reminded").and_then(|n| n.parse().ok()),
     )
     .await
+}
+
+/// "Remind now": the week's missing people and the site's PSO, through the outbox.
+async fn remind(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(raw): Form<RawForm>,
+) -> Response {
+    let f = FormState::new(&raw);
+    let week = f.v("week").trim().to_string();
+    match Svc::new(&state, &ctx.caller)
+        .remind_missing(&id, &week)
+        .await
+    {
+        Ok(n) => see_other(&format!("/sites/{id}/time?week={week}&reminded={n}")),
+        Err(e) => ctx.error(ApiError::from(e)),
+    }
 }
 
 const RULE_FIELDS: &[&str] = &[
@@ -1271,7 +1295,7 @@ async fn set_rules(
             } else {
                 f.message = Some("Please correct the fields marked below.".into());
             }
-            render_site_time(&state, &ctx, &id, None, Some(f), None, e.status).await
+            render_site_time(&state, &ctx, &id, None, Some(f), None, e.status, None).await
         }
     }
 }
@@ -1300,7 +1324,7 @@ async fn set_lock(
         }
         Err(e) => {
             f.absorb(&e, &["through"]);
-            render_site_time(&state, &ctx, &id, None, None, Some(f), e.status).await
+            render_site_time(&state, &ctx, &id, None, None, Some(f), e.status, None).await
         }
     }
 }

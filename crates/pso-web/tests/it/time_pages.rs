@@ -570,9 +570,21 @@ async fn site_time_page(app: TestApp) {
         r.text
     );
     assert!(r.text.contains("admin@test.example"), "who set the rules");
-    // Nobody has submitted W03: the site's people are listed, with the disabled reminder.
+    // Nobody has submitted W03: the site's people are listed, with "Remind now", which
+    // queues the reminders at once (a member may not).
     assert!(r.text.contains("Marie Member") && r.text.contains("Bob Other"));
     assert!(r.text.contains("Remind now"));
+    let r = post_form(&app, &pso, &format!("{url}/remind"), &[kv("week", WEEK)])
+        .await
+        .expect(303);
+    let back = r.header("location").unwrap();
+    assert!(back.contains("reminded="), "{back}");
+    let r = get_page(&app, &pso, &back).await.expect(200);
+    assert!(r.text.contains("reminder messages queued"), "{}", r.text);
+    let marie = login(&app, "marie@tp.example").await;
+    post_form(&app, &marie, &format!("{url}/remind"), &[kv("week", WEEK)])
+        .await
+        .expect(403);
     // Set rules from a date (hours on the form), then move the lock.
     post_form(
         &app,
