@@ -1045,16 +1045,24 @@ fn hours(m: Option<i64>) -> String {
         .unwrap_or_else(|| "—".into())
 }
 
+/// What the site time page shows besides the site: the missing list's week, and how many
+/// reminders were just queued.
+#[derive(Default, Clone, Copy)]
+struct SiteView<'a> {
+    week: Option<&'a str>,
+    reminded: Option<usize>,
+}
+
 async fn render_site_time(
     state: &AppState,
     ctx: &Ctx,
     id: &str,
-    week: Option<&str>,
+    shown: SiteView<'_>,
     rules_form: Option<FormState>,
     lock_form: Option<FormState>,
     status: StatusCode,
-    reminded: Option<usize>,
 ) -> Response {
+    let SiteView { week, reminded } = shown;
     let svc = Svc::new(state, &ctx.caller);
     let r = async {
         let site = svc.get_site(id).await?;
@@ -1201,11 +1209,13 @@ async fn site_time(
         &state,
         &ctx,
         &id,
-        q.get("week").map(String::as_str),
+        SiteView {
+            week: q.get("week").map(String::as_str),
+            reminded: q.get("reminded").and_then(|n| n.parse().ok()),
+        },
         None,
         None,
         StatusCode::OK,
-        q.get("reminded").and_then(|n| n.parse().ok()),
     )
     .await
 }
@@ -1295,7 +1305,16 @@ async fn set_rules(
             } else {
                 f.message = Some("Please correct the fields marked below.".into());
             }
-            render_site_time(&state, &ctx, &id, None, Some(f), None, e.status, None).await
+            render_site_time(
+                &state,
+                &ctx,
+                &id,
+                SiteView::default(),
+                Some(f),
+                None,
+                e.status,
+            )
+            .await
         }
     }
 }
@@ -1324,7 +1343,16 @@ async fn set_lock(
         }
         Err(e) => {
             f.absorb(&e, &["through"]);
-            render_site_time(&state, &ctx, &id, None, None, Some(f), e.status, None).await
+            render_site_time(
+                &state,
+                &ctx,
+                &id,
+                SiteView::default(),
+                None,
+                Some(f),
+                e.status,
+            )
+            .await
         }
     }
 }
