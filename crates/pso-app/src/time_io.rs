@@ -15,7 +15,7 @@ use pso_domain::sheet::{SheetEntry, SheetState, Timesheet};
 use pso_domain::timesheet::{Entry, IsoWeek};
 use pso_domain::values::parse_date;
 use pso_domain::ValidationErrors;
-use pso_store::sheet::SheetWrite;
+use pso_store::sheet::{SheetSave, SheetWrite};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -250,7 +250,7 @@ impl Svc<'_> {
                 }
                 continue;
             }
-            let version = sheet.version;
+            let before = (sheet.version > 0).then(|| sheet.clone());
             sheet.entries.extend(group.iter().map(|l| l.entry.clone()));
             let entries: Vec<Entry> = sheet.check_entries();
             let (check, _) = self.check_sheet(person, *week, &entries).await?;
@@ -282,16 +282,16 @@ impl Svc<'_> {
                     .unwrap_or_default();
                 errors.add(&where_, &rule, &v.message);
             }
-            writes.push((
-                person_id.clone(),
-                week.to_string(),
-                version,
-                SheetWrite {
+            writes.push(SheetSave {
+                person_id: person_id.clone(),
+                week: week.to_string(),
+                before,
+                write: SheetWrite {
                     site_id: person.site_id.clone(),
                     entries: sheet.entries,
                     progress: sheet.progress,
                 },
-            ));
+            });
         }
         if !errors.is_empty() {
             return Err(AppError::validation(errors));

@@ -14,7 +14,9 @@ use pso_domain::timesheet::{
     SiteDays, TaskFacts, TimeRules, TimeRulesInput, TimeRulesVersion,
 };
 use pso_domain::values::parse_date;
-use pso_store::sheet::{MissingSheet, SheetFilter, SheetSummary, SheetVisibility, SheetWrite};
+use pso_store::sheet::{
+    MissingSheet, SheetFilter, SheetSave, SheetSummary, SheetVisibility, SheetWrite,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -327,14 +329,6 @@ impl Svc<'_> {
         }
     }
 
-    async fn current_version(&self, person_id: &str, week: IsoWeek) -> AppResult<i64> {
-        Ok(self
-            .store()
-            .timesheet(person_id, &week.to_string())
-            .await?
-            .map_or(0, |s| s.version))
-    }
-
     /// Replaces a draft's entries and progress after checking the site's rules: a broken
     /// `forbid` rule refuses the whole sheet (422 `rule_violation`); `warn` rules come back
     /// in `warnings`.
@@ -349,7 +343,11 @@ impl Svc<'_> {
         let s = self.subject(person_id).await?;
         self.require_writer(&s)?;
         let valid = input.validate().map_err(AppError::validation)?;
-        let expected = check_version(version, self.current_version(&s.person.id, week).await?)?;
+        let before = self
+            .store()
+            .timesheet(&s.person.id, &week.to_string())
+            .await?;
+        check_version(version, before.as_ref().map_or(0, |b| b.version))?;
         let entries: Vec<Entry> = valid.entries.iter().map(|(e, _)| e.clone()).collect();
         let (check, projects) = self.check_sheet(&s.person, week, &entries).await?;
         if !check.passes() {
@@ -393,10 +391,12 @@ impl Svc<'_> {
             .save_timesheet(
                 &self.caller.actor(),
                 &self.action(&s, "save"),
-                &s.person.id,
-                &week.to_string(),
-                expected,
-                &write,
+                &SheetSave {
+                    person_id: s.person.id.clone(),
+                    week: week.to_string(),
+                    before,
+                    write,
+                },
             )
             .await?;
         sheet.warnings = check.warnings;

@@ -30,6 +30,16 @@ pub struct SheetWrite {
     pub progress: Vec<SheetProgress>,
 }
 
+/// One sheet to save: its person and week, the sheet as the caller read it (none: never
+/// saved), and what to write. The save holds only if the sheet is still at the version read.
+#[derive(Debug, Clone)]
+pub struct SheetSave {
+    pub person_id: String,
+    pub week: String,
+    pub before: Option<Timesheet>,
+    pub write: SheetWrite,
+}
+
 /// Whose sheets a caller sees in a list, by id: decided by `pso-domain`'s rules, applied here.
 #[derive(Debug, Clone, Default)]
 pub struct SheetVisibility {
@@ -185,21 +195,27 @@ async fn read_sheet(
         })
     })
     .collect::<Result<Vec<_>>>()?;
-    let lines = sqlx::query(
-        "SELECT * FROM timesheet_lines WHERE person_id = $1 AND week = $2 ORDER BY project_id",
-    )
-    .bind(person_id)
-    .bind(week)
-    .fetch_all(&mut *c)
-    .await?
-    .iter()
-    .map(line_of)
-    .collect::<Result<Vec<_>>>()?;
+    let state = state_of(&r)?;
+    // A draft has no lines (they go when it returns to draft).
+    let lines = if state == SheetState::Draft {
+        vec![]
+    } else {
+        sqlx::query(
+            "SELECT * FROM timesheet_lines WHERE person_id = $1 AND week = $2 ORDER BY project_id",
+        )
+        .bind(person_id)
+        .bind(week)
+        .fetch_all(&mut *c)
+        .await?
+        .iter()
+        .map(line_of)
+        .collect::<Result<Vec<_>>>()?
+    };
     Ok(Some(Timesheet {
         person_id: r.try_get("person_id")?,
         week: r.try_get("week")?,
         site_id: r.try_get("site_id")?,
-        state: state_of(&r)?,
+        state,
         entries,
         progress,
         total_minutes: r.try_get("total_minutes")?,
@@ -306,19 +322,18 @@ impl Store {
         read_sheet(&mut c, person_id, week).await
     }
 
-    /// Replaces a draft's entries and progress (`expected` 0 creates the sheet). Refused when
-    /// the sheet is not a draft (conflict) or its version moved on (stale).
+    /// Replaces a draft's entries and progress. Refused when the sheet is no longer at the
+    /// version read (stale) or is not a draft (conflict). The transaction holds only the
+    /// writes: the sheet before was read by the caller, and the version check makes that read
+    /// the one the change applies to.
     pub async fn save_timesheet(
         &self,
         actor: &Actor,
         action: &str,
-        person_id: &str,
-        week: &str,
-        expected: i64,
-        w: &SheetWrite,
+        s: &SheetSave,
     ) -> Result<Timesheet> {
         let mut tx = self.begin_write().await?;
-        let after = save_on(&mut tx, actor, action, person_id, week, expected, w).await?;
+        let after = save_on(&mut tx, actor, action, s).await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -328,11 +343,11 @@ impl Store {
         &self,
         actor: &Actor,
         action: &str,
-        sheets: &[(String, String, i64, SheetWrite)],
+        sheets: &[SheetSave],
     ) -> Result<usize> {
         let mut tx = self.begin_write().await?;
-        for (person_id, week, expected, w) in sheets {
-            save_on(&mut tx, actor, action, person_id, week, *expected, w).await?;
+        for s in sheets {
+            save_on(&mut tx, actor, action, s).await?;
         }
         tx.commit().await?;
         Ok(sheets.len())
@@ -1028,18 +1043,14 @@ async fn save_on(
     tx: &mut AnyConnection,
     actor: &Actor,
     action: &str,
-    person_id: &str,
-    week: &str,
-    expected: i64,
-    w: &SheetWrite,
+    s: &SheetSave,
 ) -> Result<Timesheet> {
+    let (person_id, week, w) = (s.person_id.as_str(), s.week.as_str(), &s.write);
+    let before = s.before.as_ref();
+    let expected = before.map_or(0, |b| b.version);
     let total: i64 = w.entries.iter().map(|e| e.minutes).sum();
     let t = now();
-    let before = read_sheet(tx, person_id, week).await?;
     if expected == 0 {
-        if let Some(b) = &before {
-            return Err(StoreError::Stale { current: b.version });
-        }
         sqlx::query(
             "INSERT INTO timesheets (person_id, week, site_id, state, version, total_minutes, \
                  created_at, updated_at) VALUES ($1, $2, $3, 'draft', 1, $4, $5, $5)",
@@ -1051,7 +1062,13 @@ async fn save_on(
         .bind(&t)
         .execute(&mut *tx)
         .await
-        .map_err(|e| crate::map_write_err(e, "week", "this week's sheet"))?;
+        .map_err(|e| {
+            crate::map_write_err(
+                e,
+                "week",
+                "this week's sheet (saved meanwhile: read it again)",
+            )
+        })?;
     } else {
         transition(
             tx,
@@ -1123,19 +1140,23 @@ async fn save_on(
         .execute(&mut *tx)
         .await?;
     }
-    let after = read_sheet(tx, person_id, week)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    sheet_audit(
-        tx,
-        actor,
-        action,
-        person_id,
-        week,
-        before.as_ref(),
-        Some(&after),
-    )
-    .await?;
+    let after = Timesheet {
+        person_id: person_id.to_string(),
+        week: week.to_string(),
+        site_id: w.site_id.clone(),
+        state: SheetState::Draft,
+        entries: w.entries.clone(),
+        progress: w.progress.clone(),
+        total_minutes: total,
+        warnings: vec![],
+        lines: vec![],
+        rejection: before.and_then(|b| b.rejection.clone()),
+        version: expected + 1,
+        updated_at: Some(t.clone()),
+        submitted_at: before.and_then(|b| b.submitted_at.clone()),
+        approved_at: None,
+    };
+    sheet_audit(tx, actor, action, person_id, week, before, Some(&after)).await?;
     Ok(after)
 }
 

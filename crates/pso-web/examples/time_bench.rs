@@ -355,10 +355,11 @@ async fn main() {
         Some((Role::Pso, ScopeId::Site(org.site.as_str().into()))),
     )
     .await;
+    // The manager of project 1: its people (p % 20 == 1) have sheets waiting in the last weeks.
     let manager = user(
         &store,
         &format!("pm-{stamp}@bench.example"),
-        Some(&org.people[0]),
+        Some(&org.people[1]),
         None,
     )
     .await;
