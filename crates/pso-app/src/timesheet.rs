@@ -669,7 +669,9 @@ impl Svc<'_> {
         if vis.all {
             return Ok(page);
         }
-        // Sheets seen only as an approver show the approver's lines only.
+        // Sheets seen only as an approver show the approver's lines only (each project
+        // decided once per page).
+        let mut decided: BTreeMap<String, bool> = BTreeMap::new();
         for s in &mut page.items {
             let own = vis.person_id.as_deref() == Some(s.person_id.as_str());
             if own || who.can_write_timesheet(false, &s.site_id.as_str().into()) {
@@ -677,7 +679,15 @@ impl Svc<'_> {
             }
             let mut keep = Vec::new();
             for l in std::mem::take(&mut s.lines) {
-                if self.approves(&l.project_id).await? {
+                let yes = match decided.get(&l.project_id) {
+                    Some(y) => *y,
+                    None => {
+                        let y = self.approves(&l.project_id).await?;
+                        decided.insert(l.project_id.clone(), y);
+                        y
+                    }
+                };
+                if yes {
                     keep.push(l);
                 }
             }
