@@ -21,10 +21,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             _ => files.push(a),
         }
     }
+    // Variant settings for experiments: PSO_RCPSP_TUNING="pop=40,xover=2,..." (unset: defaults).
+    let mut tun = rcpsp::Tuning::default();
+    if let Ok(spec) = std::env::var("PSO_RCPSP_TUNING") {
+        for kv in spec.split(',').filter(|s| !s.is_empty()) {
+            let (k, v) = kv.split_once('=').ok_or("PSO_RCPSP_TUNING: key=value")?;
+            match k {
+                "pop" => tun.pop = v.parse()?,
+                "xover" => tun.xover = v.parse()?,
+                "mutation" => tun.mutation = v.parse()?,
+                "fbi_repeat" => tun.fbi_repeat = v.parse()?,
+                "stall" => tun.stall = v.parse()?,
+                "survival" => tun.survival = v.parse()?,
+                "skip_seen" => tun.skip_seen = v.parse()?,
+                "elite" => tun.elite = v.parse()?,
+                "mutants" => tun.mutants = v.parse()?,
+                "rho" => tun.rho = v.parse()?,
+                "shift" => tun.shift = v.parse()?,
+                "bias" => tun.bias = v.parse()?,
+                _ => return Err(format!("unknown tuning key {k}").into()),
+            }
+        }
+    }
     for f in files {
         let inst = pso_formats::psplib::parse(&std::fs::read_to_string(&f)?)?;
         let t = std::time::Instant::now();
-        let sol = rcpsp::solve(&inst, &opts)?;
+        let sol = rcpsp::solve_tuned(&inst, &opts, &tun)?;
         let name = f.rsplit('/').next().unwrap_or(&f).trim_end_matches(".sm");
         if let Some(dir) = &out_dir {
             let json = serde_json::json!({ "makespan": sol.makespan, "starts": sol.starts });

@@ -334,6 +334,74 @@ fn serial_sgs(net: &Net, list: &[usize], prof: &mut Profile, starts: &mut [u32])
     makespan
 }
 
+/// Internal search settings, exposed for benchmarking variants; [`solve`] uses the defaults.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tuning {
+    /// Population size; 0 chooses by instance size.
+    pub pop: usize,
+    /// Crossover: 0 activity-list two-point, 1 random time window, 2 peak window.
+    pub xover: u8,
+    /// Probability of swapping each adjacent pair of a child's list.
+    pub mutation: f64,
+    /// Repeat forward–backward improvement while it improves.
+    pub fbi_repeat: bool,
+    /// Generations without improvement before most of the population is replaced.
+    pub stall: u32,
+    /// Survival: 0 generational elitist (parents + children), 1 steady state.
+    pub survival: u8,
+    /// Drop a child whose first decoding was seen before (no justification spent on it).
+    pub skip_seen: bool,
+    /// Biased random-key survival: elite share, mutant share, elite gene probability.
+    pub elite: f64,
+    /// Share of fresh sampled individuals per generation (survival 2).
+    pub mutants: f64,
+    /// Probability a child's key comes from the elite parent (crossover 3).
+    pub rho: f64,
+    /// Per-job probability of a shift move in a child's list.
+    pub shift: f64,
+    /// Exponent of the regret weights in biased sampling (0: uniform).
+    pub bias: f64,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            pop: 80,
+            xover: 3,
+            mutation: 0.0,
+            fbi_repeat: true,
+            stall: 30,
+            survival: 2,
+            skip_seen: true,
+            elite: 0.2,
+            mutants: 0.2,
+            rho: 0.7,
+            shift: 0.03,
+            bias: 1.0,
+        }
+    }
+}
+
+/// A justified (left-justified after a backward pass) schedule and its start order.
+#[derive(Clone)]
+struct Individual {
+    /// Jobs in order of start (ties as the SGS placed them): decodes back to `starts`.
+    list: Vec<usize>,
+    starts: Vec<u32>,
+    makespan: u32,
+    hash: u64,
+}
+
+fn hash_starts(starts: &[u32]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &s in starts {
+        h ^= s as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
 /// Search state: the forward and reversed networks and scratch buffers.
 struct Solver<'a> {
     net: &'a Net,
@@ -342,10 +410,17 @@ struct Solver<'a> {
     starts: Vec<u32>,
     rstarts: Vec<u32>,
     keys: Vec<(u32, u32, usize)>,
+    back: Vec<usize>,
     count: u64,
     budget: u64,
     best: u32,
     best_starts: Vec<u32>,
+    fbi_repeat: bool,
+    /// Hashes of forward schedules already justified: a child decoding to one is not
+    /// justified again.
+    seen: std::collections::HashSet<u64>,
+    skip_seen: bool,
+    pub dups: u64,
 }
 
 impl Solver<'_> {
@@ -353,17 +428,29 @@ impl Solver<'_> {
         self.budget.saturating_sub(self.count)
     }
 
+    fn sgs(&mut self, list: &[usize]) -> u32 {
+        let ms = serial_sgs(self.net, list, &mut self.prof, &mut self.starts);
+        self.count += 1;
+        if ms < self.best {
+            self.best = ms;
+            self.best_starts.copy_from_slice(&self.starts);
+        }
+        ms
+    }
+
     /// Decode `list` with the serial SGS, then justify it right and left while budget lasts;
     /// `list` is replaced by the order of the final (left-justified) schedule.
-    fn evaluate(&mut self, list: &mut [usize]) -> u32 {
+    fn evaluate(&mut self, mut list: Vec<usize>) -> Option<Individual> {
         let net = self.net;
-        let mut ms = serial_sgs(net, list, &mut self.prof, &mut self.starts);
-        self.count += 1;
-        self.record(ms, false);
-        loop {
-            if self.budget_left() < 2 {
-                break;
+        let mut ms = self.sgs(&list);
+        let h = hash_starts(&self.starts);
+        if !self.seen.insert(h) {
+            self.dups += 1;
+            if self.skip_seen {
+                return None;
             }
+        }
+        while self.budget_left() >= 2 {
             // Backward pass: by finish descending (ties: later in list first).
             self.keys.clear();
             for (pos, &j) in list.iter().enumerate() {
@@ -371,12 +458,13 @@ impl Solver<'_> {
                 self.keys.push((u32::MAX - f, u32::MAX - pos as u32, j));
             }
             self.keys.sort_unstable();
-            let back: Vec<usize> = self.keys.iter().map(|x| x.2).collect();
-            let rms = serial_sgs(&self.rev, &back, &mut self.prof, &mut self.rstarts);
+            self.back.clear();
+            self.back.extend(self.keys.iter().map(|x| x.2));
+            let rms = serial_sgs(&self.rev, &self.back, &mut self.prof, &mut self.rstarts);
             self.count += 1;
             // Forward pass: by start (mirrored) ascending; ties: later in backward list first.
             self.keys.clear();
-            for (pos, &j) in back.iter().enumerate() {
+            for (pos, &j) in self.back.iter().enumerate() {
                 let s = rms - self.rstarts[j] - net.dur[j];
                 self.keys.push((s, u32::MAX - pos as u32, j));
             }
@@ -384,23 +472,28 @@ impl Solver<'_> {
             for (slot, key) in list.iter_mut().zip(self.keys.iter()) {
                 *slot = key.2;
             }
-            let new = serial_sgs(net, list, &mut self.prof, &mut self.starts);
-            self.count += 1;
-            self.record(new, false);
-            if new >= ms {
-                ms = ms.min(new);
+            let new = self.sgs(&list);
+            let improved = new < ms;
+            ms = ms.min(new);
+            if !improved || !self.fbi_repeat {
                 break;
             }
-            ms = new;
         }
-        ms
-    }
-
-    fn record(&mut self, ms: u32, _force: bool) {
-        if ms < self.best {
-            self.best = ms;
-            self.best_starts.copy_from_slice(&self.starts);
+        // `self.starts` holds the schedule `list` decodes to; order `list` by its starts.
+        let starts = self.starts.clone();
+        let mut pos = vec![0u32; net.n];
+        for (i, &j) in list.iter().enumerate() {
+            pos[j] = i as u32;
         }
+        list.sort_by_key(|&j| (starts[j], pos[j]));
+        let hash = hash_starts(&starts);
+        self.seen.insert(hash);
+        Some(Individual {
+            hash,
+            list,
+            starts,
+            makespan: ms,
+        })
     }
 }
 
@@ -418,8 +511,8 @@ fn latest_finish(net: &Net, order: &[usize], cp: u32) -> Vec<u32> {
 
 /// Regret-based biased random sampling of a precedence-feasible list by a priority
 /// value (smaller is better): P(j) ∝ (max_E v − v_j + 1)^2.
-fn sample_list(net: &Net, value: &[u32], rng: &mut Rng, out: &mut Vec<usize>) {
-    out.clear();
+fn sample_list(net: &Net, value: &[u32], rng: &mut Rng, bias: f64) -> Vec<usize> {
+    let mut out = Vec::with_capacity(net.n);
     let mut indeg: Vec<usize> = net.preds.iter().map(|p| p.len()).collect();
     let mut eligible: Vec<usize> = (0..net.n).filter(|&j| indeg[j] == 0).collect();
     let mut weights = Vec::new();
@@ -428,7 +521,7 @@ fn sample_list(net: &Net, value: &[u32], rng: &mut Rng, out: &mut Vec<usize>) {
         weights.clear();
         let mut total = 0.0;
         for &j in &eligible {
-            let w = ((vmax - value[j]) as f64 + 1.0).powi(2);
+            let w = ((vmax - value[j]) as f64 + 1.0).powf(bias);
             total += w;
             weights.push(w);
         }
@@ -450,6 +543,7 @@ fn sample_list(net: &Net, value: &[u32], rng: &mut Rng, out: &mut Vec<usize>) {
             }
         }
     }
+    out
 }
 
 /// The deterministic LFT list (ties by job index).
@@ -472,13 +566,14 @@ fn priority_list(net: &Net, value: &[u32]) -> Vec<usize> {
     out
 }
 
-struct Individual {
-    list: Vec<usize>,
-    makespan: u32,
-}
-
 /// Solve `inst` within `opts.schedules` generated schedules.
 pub fn solve(inst: &Instance, opts: &Options) -> Result<Solution, RcpspError> {
+    solve_tuned(inst, opts, &Tuning::default())
+}
+
+/// [`solve`] with explicit internal settings (for benchmarking variants).
+#[doc(hidden)]
+pub fn solve_tuned(inst: &Instance, opts: &Options, tun: &Tuning) -> Result<Solution, RcpspError> {
     let net = validate(inst)?;
     let order = topo_order(&net)?;
     let es = earliest_starts(&net, &order);
@@ -492,10 +587,15 @@ pub fn solve(inst: &Instance, opts: &Options) -> Result<Solution, RcpspError> {
         starts: vec![0; net.n],
         rstarts: vec![0; net.n],
         keys: Vec::with_capacity(net.n),
+        back: Vec::with_capacity(net.n),
         count: 0,
         budget,
         best: u32::MAX,
         best_starts: vec![0; net.n],
+        fbi_repeat: tun.fbi_repeat,
+        seen: std::collections::HashSet::new(),
+        skip_seen: tun.skip_seen,
+        dups: 0,
     };
     let mut rng = Rng::new(opts.seed);
 
@@ -506,73 +606,91 @@ pub fn solve(inst: &Instance, opts: &Options) -> Result<Solution, RcpspError> {
             is_pred[p * net.n + j] = true;
         }
     }
+    let mut x = Crossover::new(&net);
+    x.rho = tun.rho;
+    let mut posbuf = vec![0usize; net.n];
 
-    let pop_size = if net.n <= 40 { 40 } else { 100 };
+    let pop_size = if tun.pop > 0 {
+        tun.pop
+    } else if net.n <= 40 {
+        40
+    } else {
+        100
+    };
     let mut pop: Vec<Individual> = Vec::with_capacity(2 * pop_size);
-    let mut list = priority_list(&net, &lf);
-    let ms = s.evaluate(&mut list);
-    pop.push(Individual { list, makespan: ms });
-    let mut buf = Vec::with_capacity(net.n);
+    pop.extend(s.evaluate(priority_list(&net, &lf)));
     while pop.len() < pop_size && s.count < budget && s.best > cp {
-        sample_list(&net, &lf, &mut rng, &mut buf);
-        let mut list = buf.clone();
-        let ms = s.evaluate(&mut list);
-        pop.push(Individual { list, makespan: ms });
+        let list = sample_list(&net, &lf, &mut rng, tun.bias);
+        pop.extend(s.evaluate(list));
     }
+    survive(&mut pop, pop_size);
 
-    // Genetic algorithm.
-    let mut taken = vec![false; net.n];
     let mut stall = 0u32;
-    while s.count < budget && s.best > cp {
+    while s.count < budget && s.best > cp && pop.len() >= 2 {
         let before = s.best;
-        let mut children: Vec<Individual> = Vec::with_capacity(pop.len());
-        let len = pop.len();
-        let mut i = 0;
-        while i + 1 < len && s.count < budget {
-            let m = tournament(&pop, &mut rng);
-            let f = tournament(&pop, &mut rng);
-            let (mut d, mut so) = crossover(&pop[m].list, &pop[f].list, &mut rng, &mut taken);
-            mutate(&mut d, &is_pred, net.n, &mut rng, 0.05);
-            mutate(&mut so, &is_pred, net.n, &mut rng, 0.05);
-            let msd = s.evaluate(&mut d);
-            children.push(Individual {
-                list: d,
-                makespan: msd,
-            });
-            if s.count < budget {
-                let mss = s.evaluate(&mut so);
-                children.push(Individual {
-                    list: so,
-                    makespan: mss,
-                });
+        if tun.survival == 2 {
+            let ne = ((pop_size as f64 * tun.elite) as usize).clamp(1, pop.len() - 1);
+            let nm = (pop_size as f64 * tun.mutants) as usize;
+            let mut children: Vec<Individual> = Vec::with_capacity(pop_size);
+            for _ in 0..nm {
+                if s.count >= budget {
+                    break;
+                }
+                let list = sample_list(&net, &lf, &mut rng, tun.bias);
+                children.extend(s.evaluate(list));
             }
-            i += 2;
+            while children.len() + ne < pop_size && s.count < budget {
+                let m = rng.below(ne);
+                let f = ne + rng.below(pop.len() - ne);
+                let mut child = x.make(tun.xover, &pop[m], &pop[f], &mut rng);
+                mutate(&mut child, &is_pred, net.n, &mut rng, tun.mutation);
+                shift_mutate(&mut child, &net, &mut rng, tun.shift, &mut posbuf);
+                children.extend(s.evaluate(child));
+            }
+            pop.truncate(ne);
+            pop.extend(children);
+            survive(&mut pop, pop_size);
+            continue;
         }
-        if children.is_empty() {
-            // Fewer than two distinct individuals: no pair to cross, nothing left to try.
-            break;
+        let mut children: Vec<Individual> = Vec::with_capacity(pop.len());
+        let want = if tun.survival == 1 { 2 } else { pop.len() };
+        while children.len() < want && s.count < budget {
+            let m = tournament(&pop, &mut rng);
+            let mut f = tournament(&pop, &mut rng);
+            if f == m {
+                f = (m + 1 + rng.below(pop.len() - 1)) % pop.len();
+            }
+            for (a, b) in [(m, f), (f, m)] {
+                if s.count >= budget {
+                    break;
+                }
+                let mut child = x.make(tun.xover, &pop[a], &pop[b], &mut rng);
+                mutate(&mut child, &is_pred, net.n, &mut rng, tun.mutation);
+                shift_mutate(&mut child, &net, &mut rng, tun.shift, &mut posbuf);
+                children.extend(s.evaluate(child));
+            }
         }
         pop.extend(children);
-        // Elitist survival: the best `pop_size` distinct makespan/list pairs.
-        pop.sort_by_key(|ind| ind.makespan);
-        pop.dedup_by(|a, b| a.makespan == b.makespan && a.list == b.list);
-        pop.truncate(pop_size);
+        survive(&mut pop, pop_size);
         if s.best < before {
             stall = 0;
         } else {
             stall += 1;
         }
-        // Restart half the population when the search stagnates for long.
-        if stall >= 30 {
+        // Restart most of the population when the search stagnates for long.
+        let stall_limit = if tun.survival == 1 {
+            tun.stall * pop_size as u32 / 2
+        } else {
+            tun.stall
+        };
+        if stall >= stall_limit {
             stall = 0;
-            let keep = pop_size / 4;
-            pop.truncate(keep.max(1));
+            pop.truncate((pop_size / 4).max(1));
             while pop.len() < pop_size && s.count < budget {
-                sample_list(&net, &lf, &mut rng, &mut buf);
-                let mut list = buf.clone();
-                let ms = s.evaluate(&mut list);
-                pop.push(Individual { list, makespan: ms });
+                let list = sample_list(&net, &lf, &mut rng, tun.bias);
+                pop.extend(s.evaluate(list));
             }
+            survive(&mut pop, pop_size);
         }
     }
     Ok(Solution {
@@ -581,6 +699,13 @@ pub fn solve(inst: &Instance, opts: &Options) -> Result<Solution, RcpspError> {
         schedules: s.count,
         lower_bound: cp,
     })
+}
+
+/// Elitist survival: the best `size` distinct schedules.
+fn survive(pop: &mut Vec<Individual>, size: usize) {
+    pop.sort_by_key(|ind| (ind.makespan, ind.hash));
+    pop.dedup_by(|a, b| a.makespan == b.makespan && a.hash == b.hash && a.starts == b.starts);
+    pop.truncate(size);
 }
 
 fn tournament(pop: &[Individual], rng: &mut Rng) -> usize {
@@ -593,28 +718,115 @@ fn tournament(pop: &[Individual], rng: &mut Rng) -> usize {
     }
 }
 
-/// Hartmann's two-point crossover: daughter = mother[..q1] + father's next jobs up to
-/// q2 + mother's rest; son symmetric. Both stay precedence-feasible.
-fn crossover(
-    mother: &[usize],
-    father: &[usize],
-    rng: &mut Rng,
-    taken: &mut [bool],
-) -> (Vec<usize>, Vec<usize>) {
-    let n = mother.len();
-    let mut q1 = rng.below(n + 1);
-    let mut q2 = rng.below(n + 1);
-    if q1 > q2 {
-        std::mem::swap(&mut q1, &mut q2);
+/// Crossover operators and their scratch space.
+struct Crossover {
+    n: usize,
+    k: usize,
+    caps: Vec<u32>,
+    dur: Vec<u32>,
+    req: Vec<Vec<(usize, u32)>>,
+    taken: Vec<bool>,
+    load: Vec<f64>,
+    preds: Vec<Vec<usize>>,
+    succs: Vec<Vec<usize>>,
+    rho: f64,
+}
+
+impl Crossover {
+    fn new(net: &Net) -> Self {
+        Crossover {
+            n: net.n,
+            k: net.k,
+            caps: net.caps.clone(),
+            dur: net.dur.clone(),
+            req: net.req.clone(),
+            taken: vec![false; net.n],
+            load: Vec::new(),
+            preds: net.preds.clone(),
+            succs: net.succs.clone(),
+            rho: 0.7,
+        }
     }
-    let child = |a: &[usize], b: &[usize], taken: &mut [bool]| {
+
+    fn make(&mut self, kind: u8, m: &Individual, f: &Individual, rng: &mut Rng) -> Vec<usize> {
+        match kind {
+            0 => self.two_point(&m.list, &f.list, rng),
+            3 => self.uniform(m, f, rng),
+            _ => {
+                let (a, b) = if kind == 1 {
+                    let mut a = rng.below(m.makespan as usize + 1) as u32;
+                    let mut b = rng.below(m.makespan as usize + 1) as u32;
+                    if a > b {
+                        std::mem::swap(&mut a, &mut b);
+                    }
+                    (a, b)
+                } else {
+                    self.peak(m, rng)
+                };
+                self.window(m, f, a, b)
+            }
+        }
+    }
+
+    /// Biased uniform crossover on start-time keys: each job takes the mother's
+    /// (relative) start with probability `rho`, else the father's; the list is the
+    /// precedence-feasible order by key.
+    fn uniform(&mut self, m: &Individual, f: &Individual, rng: &mut Rng) -> Vec<usize> {
+        let n = self.n;
+        let key = |ind: &Individual, j: usize, pos: u64| -> u64 {
+            let ms = ind.makespan.max(1) as u64;
+            ((ind.starts[j] as u64 * 1_000_000 / ms) << 16) | pos
+        };
+        let mut pm = vec![0u64; n];
+        for (i, &j) in m.list.iter().enumerate() {
+            pm[j] = i as u64;
+        }
+        let mut pf = vec![0u64; n];
+        for (i, &j) in f.list.iter().enumerate() {
+            pf[j] = i as u64;
+        }
+        let mut keys = vec![0u64; n];
+        for j in 0..n {
+            keys[j] = if rng.unit() < self.rho {
+                key(m, j, pm[j])
+            } else {
+                key(f, j, pf[j])
+            };
+        }
+        let mut indeg: Vec<usize> = self.preds.iter().map(|p| p.len()).collect();
+        let mut ready: std::collections::BinaryHeap<std::cmp::Reverse<(u64, usize)>> = (0..n)
+            .filter(|&j| indeg[j] == 0)
+            .map(|j| std::cmp::Reverse((keys[j], j)))
+            .collect();
+        let mut out = Vec::with_capacity(n);
+        while let Some(std::cmp::Reverse((_, j))) = ready.pop() {
+            out.push(j);
+            for &s in &self.succs[j] {
+                indeg[s] -= 1;
+                if indeg[s] == 0 {
+                    ready.push(std::cmp::Reverse((keys[s], s)));
+                }
+            }
+        }
+        out
+    }
+
+    /// Hartmann's two-point crossover on activity lists.
+    fn two_point(&mut self, mother: &[usize], father: &[usize], rng: &mut Rng) -> Vec<usize> {
+        let n = self.n;
+        let mut q1 = rng.below(n + 1);
+        let mut q2 = rng.below(n + 1);
+        if q1 > q2 {
+            std::mem::swap(&mut q1, &mut q2);
+        }
+        let taken = &mut self.taken;
         taken.iter_mut().for_each(|x| *x = false);
         let mut out = Vec::with_capacity(n);
-        for &j in &a[..q1] {
+        for &j in &mother[..q1] {
             taken[j] = true;
             out.push(j);
         }
-        for &j in b {
+        for &j in father {
             if out.len() >= q2 {
                 break;
             }
@@ -623,21 +835,102 @@ fn crossover(
                 out.push(j);
             }
         }
-        for &j in a {
+        for &j in mother {
             if !taken[j] {
                 taken[j] = true;
                 out.push(j);
             }
         }
         out
-    };
-    let d = child(mother, father, taken);
-    let s = child(father, mother, taken);
-    (d, s)
+    }
+
+    /// A window `[a, b]` of the mother's schedule with the highest resource use, of
+    /// random length (peak crossover, Valls, Ballestín & Quintanilla 2008).
+    fn peak(&mut self, m: &Individual, rng: &mut Rng) -> (u32, u32) {
+        let t_end = m.makespan as usize;
+        if t_end == 0 {
+            return (0, 0);
+        }
+        self.load.clear();
+        self.load.resize(t_end, 0.0);
+        for j in 0..self.n {
+            let s = m.starts[j] as usize;
+            let d = self.dur[j] as usize;
+            if d == 0 || self.req[j].is_empty() {
+                continue;
+            }
+            let mut u = 0.0;
+            for &(r, q) in &self.req[j] {
+                u += q as f64 / self.caps[r] as f64;
+            }
+            u /= self.k as f64;
+            for t in s..(s + d).min(t_end) {
+                self.load[t] += u;
+            }
+        }
+        let len = (1 + rng.below(t_end / 2 + 1)).min(t_end);
+        let mut sum: f64 = self.load[..len].iter().sum();
+        let (mut best, mut at) = (sum, 0);
+        for a in 1..=t_end - len {
+            sum += self.load[a + len - 1] - self.load[a - 1];
+            if sum > best + 1e-9 {
+                best = sum;
+                at = a;
+            }
+        }
+        (at as u32, (at + len - 1) as u32)
+    }
+
+    /// Father's order of jobs the mother starts before `a`, then the mother's order of
+    /// jobs she starts in `[a, b]`, then the father's order of the rest.
+    fn window(&mut self, m: &Individual, f: &Individual, a: u32, b: u32) -> Vec<usize> {
+        let mut out = Vec::with_capacity(self.n);
+        out.extend(f.list.iter().copied().filter(|&j| m.starts[j] < a));
+        out.extend(
+            m.list
+                .iter()
+                .copied()
+                .filter(|&j| m.starts[j] >= a && m.starts[j] <= b),
+        );
+        out.extend(f.list.iter().copied().filter(|&j| m.starts[j] > b));
+        out
+    }
+}
+
+/// Move each job with probability `p` to a random position between its last
+/// predecessor and its first successor in the list.
+fn shift_mutate(list: &mut Vec<usize>, net: &Net, rng: &mut Rng, p: f64, pos: &mut [usize]) {
+    if p <= 0.0 {
+        return;
+    }
+    let n = list.len();
+    for _ in 0..n {
+        if rng.unit() >= p {
+            continue;
+        }
+        for (i, &j) in list.iter().enumerate() {
+            pos[j] = i;
+        }
+        let i = rng.below(n);
+        let j = list[i];
+        let lo = net.preds[j].iter().map(|&q| pos[q] + 1).max().unwrap_or(0);
+        let hi = net.succs[j].iter().map(|&q| pos[q]).min().unwrap_or(n);
+        // Without j the first successor sits at hi - 1: j may go anywhere in lo..hi.
+        let span = hi - lo;
+        if span <= 1 {
+            continue;
+        }
+        let to = lo + rng.below(span);
+        list.remove(i);
+        list.insert(to, j);
+    }
 }
 
 /// Swap neighbours with probability `p` where no direct arc joins them.
 fn mutate(list: &mut [usize], is_pred: &[bool], n: usize, rng: &mut Rng, p: f64) {
+    if p <= 0.0 {
+        return;
+    }
     for i in 0..list.len().saturating_sub(1) {
         if rng.unit() < p && !is_pred[list[i] * n + list[i + 1]] {
             list.swap(i, i + 1);
