@@ -346,10 +346,9 @@ pub struct Tuning {
     pub mutation: f64,
     /// Repeat forward–backward improvement while it improves.
     pub fbi_repeat: bool,
-    /// Generations without improvement before most of the population is replaced.
-    pub stall: u32,
-    /// Survival: 0 generational elitist (parents + children), 1 steady state.
-    pub survival: u8,
+    /// Justification passes after each decoding: 2 (backward then forward, one
+    /// population) or 1 (bi-population: children change direction).
+    pub passes: u32,
     /// Drop a child whose first decoding was seen before (no justification spent on it).
     pub skip_seen: bool,
     /// Biased random-key survival: elite share, mutant share, elite gene probability.
@@ -370,9 +369,8 @@ impl Default for Tuning {
             pop: 80,
             xover: 3,
             mutation: 0.0,
-            fbi_repeat: true,
-            stall: 30,
-            survival: 2,
+            fbi_repeat: false,
+            passes: 1,
             skip_seen: true,
             elite: 0.2,
             mutants: 0.2,
@@ -404,23 +402,22 @@ fn hash_starts(starts: &[u32]) -> u64 {
 
 /// Search state: the forward and reversed networks and scratch buffers.
 struct Solver<'a> {
-    net: &'a Net,
-    rev: Net,
+    /// `nets[0]` the instance, `nets[1]` its reverse (schedules built from the end).
+    nets: [&'a Net; 2],
     prof: Profile,
-    starts: Vec<u32>,
-    rstarts: Vec<u32>,
+    /// Start times of the last pass in each direction (in that direction's time).
+    starts: [Vec<u32>; 2],
     keys: Vec<(u32, u32, usize)>,
-    back: Vec<usize>,
     count: u64,
     budget: u64,
     best: u32,
     best_starts: Vec<u32>,
+    /// Justification passes after each decoding (at least).
+    passes: u32,
     fbi_repeat: bool,
-    /// Hashes of forward schedules already justified: a child decoding to one is not
-    /// justified again.
+    /// Hashes of schedules already decoded: a child decoding to one is dropped unjustified.
     seen: std::collections::HashSet<u64>,
     skip_seen: bool,
-    pub dups: u64,
 }
 
 impl Solver<'_> {
@@ -428,65 +425,71 @@ impl Solver<'_> {
         self.budget.saturating_sub(self.count)
     }
 
-    fn sgs(&mut self, list: &[usize]) -> u32 {
-        let ms = serial_sgs(self.net, list, &mut self.prof, &mut self.starts);
+    /// One serial SGS pass in direction `d`; records the best forward schedule.
+    fn decode(&mut self, d: usize, list: &[usize]) -> u32 {
+        let net = self.nets[d];
+        let ms = serial_sgs(net, list, &mut self.prof, &mut self.starts[d]);
         self.count += 1;
         if ms < self.best {
             self.best = ms;
-            self.best_starts.copy_from_slice(&self.starts);
+            if d == 0 {
+                self.best_starts.copy_from_slice(&self.starts[0]);
+            } else {
+                for j in 0..net.n {
+                    self.best_starts[j] = ms - self.starts[1][j] - net.dur[j];
+                }
+            }
         }
         ms
     }
 
-    /// Decode `list` with the serial SGS, then justify it right and left while budget lasts;
-    /// `list` is replaced by the order of the final (left-justified) schedule.
-    fn evaluate(&mut self, mut list: Vec<usize>) -> Option<Individual> {
-        let net = self.net;
-        let mut ms = self.sgs(&list);
-        let h = hash_starts(&self.starts);
-        if !self.seen.insert(h) {
-            self.dups += 1;
-            if self.skip_seen {
-                return None;
-            }
+    /// Decode `list` in direction `d`, then justify the schedule in alternate directions:
+    /// `passes`, then pairs more while they improve if `fbi_repeat`. The individual is the
+    /// last schedule, in the direction of the last pass.
+    fn evaluate(&mut self, d: usize, mut list: Vec<usize>) -> Option<Individual> {
+        let mut ms = self.decode(d, &list);
+        let h = hash_starts(&self.starts[d]) ^ d as u64;
+        if !self.seen.insert(h) && self.skip_seen {
+            return None;
         }
-        while self.budget_left() >= 2 {
-            // Backward pass: by finish descending (ties: later in list first).
+        let mut cur = d;
+        let mut pass = 0;
+        let mut checked = ms;
+        while self.budget_left() >= 1 {
+            // The next pass schedules by finish descending in the current direction's
+            // time, i.e. by start ascending in the other's; ties keep the list's order reversed.
+            let net = self.nets[cur];
             self.keys.clear();
             for (pos, &j) in list.iter().enumerate() {
-                let f = self.starts[j] + net.dur[j];
+                let f = self.starts[cur][j] + net.dur[j];
                 self.keys.push((u32::MAX - f, u32::MAX - pos as u32, j));
-            }
-            self.keys.sort_unstable();
-            self.back.clear();
-            self.back.extend(self.keys.iter().map(|x| x.2));
-            let rms = serial_sgs(&self.rev, &self.back, &mut self.prof, &mut self.rstarts);
-            self.count += 1;
-            // Forward pass: by start (mirrored) ascending; ties: later in backward list first.
-            self.keys.clear();
-            for (pos, &j) in self.back.iter().enumerate() {
-                let s = rms - self.rstarts[j] - net.dur[j];
-                self.keys.push((s, u32::MAX - pos as u32, j));
             }
             self.keys.sort_unstable();
             for (slot, key) in list.iter_mut().zip(self.keys.iter()) {
                 *slot = key.2;
             }
-            let new = self.sgs(&list);
-            let improved = new < ms;
+            cur = 1 - cur;
+            let new = self.decode(cur, &list);
+            pass += 1;
             ms = ms.min(new);
-            if !improved || !self.fbi_repeat {
-                break;
+            // Stop after the set passes, or later pairs of passes (so the schedule ends in
+            // the same direction) while they improve.
+            if pass >= self.passes && (pass - self.passes).is_multiple_of(2) {
+                if !self.fbi_repeat || ms >= checked {
+                    break;
+                }
+                checked = ms;
             }
         }
-        // `self.starts` holds the schedule `list` decodes to; order `list` by its starts.
-        let starts = self.starts.clone();
-        let mut pos = vec![0u32; net.n];
+        // `self.starts[cur]` is the schedule `list` decodes to; order `list` by its starts.
+        let starts = self.starts[cur].clone();
+        let n = starts.len();
+        let mut pos = vec![0u32; n];
         for (i, &j) in list.iter().enumerate() {
             pos[j] = i as u32;
         }
         list.sort_by_key(|&j| (starts[j], pos[j]));
-        let hash = hash_starts(&starts);
+        let hash = hash_starts(&starts) ^ cur as u64;
         self.seen.insert(hash);
         Some(Individual {
             hash,
@@ -575,122 +578,113 @@ pub fn solve(inst: &Instance, opts: &Options) -> Result<Solution, RcpspError> {
 #[doc(hidden)]
 pub fn solve_tuned(inst: &Instance, opts: &Options, tun: &Tuning) -> Result<Solution, RcpspError> {
     let net = validate(inst)?;
+    let rev = net.reversed();
     let order = topo_order(&net)?;
     let es = earliest_starts(&net, &order);
     let cp = (0..net.n).map(|j| es[j] + net.dur[j]).max().unwrap_or(0);
-    let lf = latest_finish(&net, &order, cp);
+    // Sampling priorities: latest finish forward; backward, the mirrored earliest start.
+    let lf = [
+        latest_finish(&net, &order, cp),
+        (0..net.n).map(|j| cp - es[j]).collect::<Vec<u32>>(),
+    ];
     let budget = opts.schedules.max(1);
     let mut s = Solver {
-        net: &net,
-        rev: net.reversed(),
+        nets: [&net, &rev],
         prof: Profile::new(&net),
-        starts: vec![0; net.n],
-        rstarts: vec![0; net.n],
+        starts: [vec![0; net.n], vec![0; net.n]],
         keys: Vec::with_capacity(net.n),
-        back: Vec::with_capacity(net.n),
         count: 0,
         budget,
         best: u32::MAX,
         best_starts: vec![0; net.n],
+        passes: tun.passes,
         fbi_repeat: tun.fbi_repeat,
         seen: std::collections::HashSet::new(),
         skip_seen: tun.skip_seen,
-        dups: 0,
     };
     let mut rng = Rng::new(opts.seed);
+    let nets = [&net, &rev];
+    // Children of direction-`d` parents are decoded in direction `d` and, after the
+    // justification passes, belong to direction `flip(d)`.
+    let flip = |d: usize| d ^ (tun.passes as usize & 1);
+    // With an odd number of passes there are two populations, one per direction.
+    let dirs: &[usize] = if !tun.passes.is_multiple_of(2) {
+        &[0, 1]
+    } else {
+        &[0]
+    };
 
-    // Precedence matrix (direct arcs) for the mutation's swap test.
-    let mut is_pred = vec![false; net.n * net.n];
-    for j in 0..net.n {
-        for &p in &net.preds[j] {
-            is_pred[p * net.n + j] = true;
-        }
-    }
     let mut x = Crossover::new(&net);
     x.rho = tun.rho;
     let mut posbuf = vec![0usize; net.n];
 
-    let pop_size = if tun.pop > 0 {
-        tun.pop
-    } else if net.n <= 40 {
-        40
-    } else {
-        100
-    };
-    let mut pop: Vec<Individual> = Vec::with_capacity(2 * pop_size);
-    pop.extend(s.evaluate(priority_list(&net, &lf)));
-    while pop.len() < pop_size && s.count < budget && s.best > cp {
-        let list = sample_list(&net, &lf, &mut rng, tun.bias);
-        pop.extend(s.evaluate(list));
+    let pop_size = tun.pop.max(2);
+    let mut pops: [Vec<Individual>; 2] = [Vec::new(), Vec::new()];
+    for &e in dirs {
+        // Individuals for population `e` are decoded in direction `d`.
+        let d = flip(e);
+        if s.count < budget {
+            pops[e].extend(s.evaluate(d, priority_list(nets[d], &lf[d])));
+        }
     }
-    survive(&mut pop, pop_size);
+    'fill: loop {
+        let mut grew = false;
+        for &e in dirs {
+            if pops[e].len() >= pop_size || s.count >= budget || s.best <= cp {
+                continue;
+            }
+            let d = flip(e);
+            let list = sample_list(nets[d], &lf[d], &mut rng, tun.bias);
+            pops[e].extend(s.evaluate(d, list));
+            grew = true;
+        }
+        if !grew {
+            break 'fill;
+        }
+    }
+    for &e in dirs {
+        survive(&mut pops[e], pop_size);
+    }
 
-    let mut stall = 0u32;
-    while s.count < budget && s.best > cp && pop.len() >= 2 {
-        let before = s.best;
-        if tun.survival == 2 {
-            let ne = ((pop_size as f64 * tun.elite) as usize).clamp(1, pop.len() - 1);
+    // Generations: each population is replaced by its elite, fresh samples and the
+    // children of the population of the other direction (of itself with one population).
+    while s.count < budget && s.best > cp {
+        let mut progressed = false;
+        for &d in dirs {
+            let e = flip(d);
+            if pops[d].len() < 2 || s.count >= budget || s.best <= cp {
+                continue;
+            }
+            progressed = true;
+            let ne = ((pop_size as f64 * tun.elite) as usize).clamp(1, pops[d].len() - 1);
             let nm = (pop_size as f64 * tun.mutants) as usize;
             let mut children: Vec<Individual> = Vec::with_capacity(pop_size);
             for _ in 0..nm {
                 if s.count >= budget {
                     break;
                 }
-                let list = sample_list(&net, &lf, &mut rng, tun.bias);
-                children.extend(s.evaluate(list));
+                let list = sample_list(nets[d], &lf[d], &mut rng, tun.bias);
+                children.extend(s.evaluate(d, list));
             }
-            while children.len() + ne < pop_size && s.count < budget {
+            let keep = ((pop_size as f64 * tun.elite) as usize).clamp(1, pop_size);
+            let mut tries = 0;
+            while children.len() + keep < pop_size && s.count < budget && tries < 4 * pop_size {
+                tries += 1;
+                let pop = &pops[d];
                 let m = rng.below(ne);
                 let f = ne + rng.below(pop.len() - ne);
-                let mut child = x.make(tun.xover, &pop[m], &pop[f], &mut rng);
-                mutate(&mut child, &is_pred, net.n, &mut rng, tun.mutation);
-                shift_mutate(&mut child, &net, &mut rng, tun.shift, &mut posbuf);
-                children.extend(s.evaluate(child));
+                let mut child = x.make(tun.xover, nets[d], &pop[m], &pop[f], &mut rng);
+                mutate(&mut child, nets[d], &mut rng, tun.mutation);
+                shift_mutate(&mut child, nets[d], &mut rng, tun.shift, &mut posbuf);
+                children.extend(s.evaluate(d, child));
             }
-            pop.truncate(ne);
-            pop.extend(children);
-            survive(&mut pop, pop_size);
-            continue;
+            pops[e].sort_by_key(|ind| (ind.makespan, ind.hash));
+            pops[e].truncate(keep);
+            pops[e].extend(children);
+            survive(&mut pops[e], pop_size);
         }
-        let mut children: Vec<Individual> = Vec::with_capacity(pop.len());
-        let want = if tun.survival == 1 { 2 } else { pop.len() };
-        while children.len() < want && s.count < budget {
-            let m = tournament(&pop, &mut rng);
-            let mut f = tournament(&pop, &mut rng);
-            if f == m {
-                f = (m + 1 + rng.below(pop.len() - 1)) % pop.len();
-            }
-            for (a, b) in [(m, f), (f, m)] {
-                if s.count >= budget {
-                    break;
-                }
-                let mut child = x.make(tun.xover, &pop[a], &pop[b], &mut rng);
-                mutate(&mut child, &is_pred, net.n, &mut rng, tun.mutation);
-                shift_mutate(&mut child, &net, &mut rng, tun.shift, &mut posbuf);
-                children.extend(s.evaluate(child));
-            }
-        }
-        pop.extend(children);
-        survive(&mut pop, pop_size);
-        if s.best < before {
-            stall = 0;
-        } else {
-            stall += 1;
-        }
-        // Restart most of the population when the search stagnates for long.
-        let stall_limit = if tun.survival == 1 {
-            tun.stall * pop_size as u32 / 2
-        } else {
-            tun.stall
-        };
-        if stall >= stall_limit {
-            stall = 0;
-            pop.truncate((pop_size / 4).max(1));
-            while pop.len() < pop_size && s.count < budget {
-                let list = sample_list(&net, &lf, &mut rng, tun.bias);
-                pop.extend(s.evaluate(list));
-            }
-            survive(&mut pop, pop_size);
+        if !progressed {
+            break;
         }
     }
     Ok(Solution {
@@ -708,16 +702,6 @@ fn survive(pop: &mut Vec<Individual>, size: usize) {
     pop.truncate(size);
 }
 
-fn tournament(pop: &[Individual], rng: &mut Rng) -> usize {
-    let a = rng.below(pop.len());
-    let b = rng.below(pop.len());
-    if pop[b].makespan < pop[a].makespan {
-        b
-    } else {
-        a
-    }
-}
-
 /// Crossover operators and their scratch space.
 struct Crossover {
     n: usize,
@@ -727,8 +711,6 @@ struct Crossover {
     req: Vec<Vec<(usize, u32)>>,
     taken: Vec<bool>,
     load: Vec<f64>,
-    preds: Vec<Vec<usize>>,
-    succs: Vec<Vec<usize>>,
     rho: f64,
 }
 
@@ -742,16 +724,21 @@ impl Crossover {
             req: net.req.clone(),
             taken: vec![false; net.n],
             load: Vec::new(),
-            preds: net.preds.clone(),
-            succs: net.succs.clone(),
             rho: 0.7,
         }
     }
 
-    fn make(&mut self, kind: u8, m: &Individual, f: &Individual, rng: &mut Rng) -> Vec<usize> {
+    fn make(
+        &mut self,
+        kind: u8,
+        net: &Net,
+        m: &Individual,
+        f: &Individual,
+        rng: &mut Rng,
+    ) -> Vec<usize> {
         match kind {
             0 => self.two_point(&m.list, &f.list, rng),
-            3 => self.uniform(m, f, rng),
+            3 => self.uniform(net, m, f, rng),
             _ => {
                 let (a, b) = if kind == 1 {
                     let mut a = rng.below(m.makespan as usize + 1) as u32;
@@ -771,7 +758,7 @@ impl Crossover {
     /// Biased uniform crossover on start-time keys: each job takes the mother's
     /// (relative) start with probability `rho`, else the father's; the list is the
     /// precedence-feasible order by key.
-    fn uniform(&mut self, m: &Individual, f: &Individual, rng: &mut Rng) -> Vec<usize> {
+    fn uniform(&mut self, net: &Net, m: &Individual, f: &Individual, rng: &mut Rng) -> Vec<usize> {
         let n = self.n;
         let key = |ind: &Individual, j: usize, pos: u64| -> u64 {
             let ms = ind.makespan.max(1) as u64;
@@ -793,7 +780,7 @@ impl Crossover {
                 key(f, j, pf[j])
             };
         }
-        let mut indeg: Vec<usize> = self.preds.iter().map(|p| p.len()).collect();
+        let mut indeg: Vec<usize> = net.preds.iter().map(|p| p.len()).collect();
         let mut ready: std::collections::BinaryHeap<std::cmp::Reverse<(u64, usize)>> = (0..n)
             .filter(|&j| indeg[j] == 0)
             .map(|j| std::cmp::Reverse((keys[j], j)))
@@ -801,7 +788,7 @@ impl Crossover {
         let mut out = Vec::with_capacity(n);
         while let Some(std::cmp::Reverse((_, j))) = ready.pop() {
             out.push(j);
-            for &s in &self.succs[j] {
+            for &s in &net.succs[j] {
                 indeg[s] -= 1;
                 if indeg[s] == 0 {
                     ready.push(std::cmp::Reverse((keys[s], s)));
@@ -927,12 +914,12 @@ fn shift_mutate(list: &mut Vec<usize>, net: &Net, rng: &mut Rng, p: f64, pos: &m
 }
 
 /// Swap neighbours with probability `p` where no direct arc joins them.
-fn mutate(list: &mut [usize], is_pred: &[bool], n: usize, rng: &mut Rng, p: f64) {
+fn mutate(list: &mut [usize], net: &Net, rng: &mut Rng, p: f64) {
     if p <= 0.0 {
         return;
     }
     for i in 0..list.len().saturating_sub(1) {
-        if rng.unit() < p && !is_pred[list[i] * n + list[i + 1]] {
+        if rng.unit() < p && !net.succs[list[i]].contains(&list[i + 1]) {
             list.swap(i, i + 1);
         }
     }
