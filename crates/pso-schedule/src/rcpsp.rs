@@ -334,7 +334,8 @@ fn serial_sgs(net: &Net, list: &[usize], prof: &mut Profile, starts: &mut [u32])
     makespan
 }
 
-/// Internal search settings, exposed for benchmarking variants; [`solve`] uses the defaults.
+/// Internal search settings, exposed for benchmarking variants; [`solve`] uses
+/// [`Tuning::for_jobs`].
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Tuning {
@@ -361,22 +362,32 @@ pub struct Tuning {
     pub shift: f64,
     /// Exponent of the regret weights in biased sampling (0: uniform).
     pub bias: f64,
+    /// Repeat justification while it improves on schedules as good as the best so far.
+    pub polish: bool,
 }
 
-impl Default for Tuning {
-    fn default() -> Self {
+impl Tuning {
+    /// The settings [`solve`] uses for an instance of `jobs` jobs (dummies included).
+    ///
+    /// Small instances (PSPLIB J30) do best with a larger population, a high share of
+    /// fresh samples and uniform crossover on start-time keys; on large, tight ones
+    /// (J120) the budget buys few generations, so a smaller population, fewer fresh
+    /// samples and two-point crossover converge faster.
+    pub fn for_jobs(jobs: usize) -> Self {
+        let small = jobs <= 62;
         Tuning {
-            pop: 80,
-            xover: 3,
+            pop: if small { 80 } else { 40 },
+            xover: if small { 3 } else { 0 },
             mutation: 0.0,
             fbi_repeat: false,
             passes: 1,
             skip_seen: true,
             elite: 0.2,
-            mutants: 0.2,
+            mutants: if small { 0.2 } else { 0.05 },
             rho: 0.7,
             shift: 0.03,
             bias: 1.0,
+            polish: !small,
         }
     }
 }
@@ -415,6 +426,8 @@ struct Solver<'a> {
     /// Justification passes after each decoding (at least).
     passes: u32,
     fbi_repeat: bool,
+    /// Repeat justification while it improves for schedules as good as the best.
+    polish: bool,
     /// Hashes of schedules already decoded: a child decoding to one is dropped unjustified.
     seen: std::collections::HashSet<u64>,
     skip_seen: bool,
@@ -475,7 +488,8 @@ impl Solver<'_> {
             // Stop after the set passes, or later pairs of passes (so the schedule ends in
             // the same direction) while they improve.
             if pass >= self.passes && (pass - self.passes).is_multiple_of(2) {
-                if !self.fbi_repeat || ms >= checked {
+                let repeat = self.fbi_repeat || (self.polish && ms <= self.best);
+                if !repeat || ms >= checked {
                     break;
                 }
                 checked = ms;
@@ -571,7 +585,7 @@ fn priority_list(net: &Net, value: &[u32]) -> Vec<usize> {
 
 /// Solve `inst` within `opts.schedules` generated schedules.
 pub fn solve(inst: &Instance, opts: &Options) -> Result<Solution, RcpspError> {
-    solve_tuned(inst, opts, &Tuning::default())
+    solve_tuned(inst, opts, &Tuning::for_jobs(inst.durations.len()))
 }
 
 /// [`solve`] with explicit internal settings (for benchmarking variants).
@@ -599,6 +613,7 @@ pub fn solve_tuned(inst: &Instance, opts: &Options, tun: &Tuning) -> Result<Solu
         best_starts: vec![0; net.n],
         passes: tun.passes,
         fbi_repeat: tun.fbi_repeat,
+        polish: tun.polish,
         seen: std::collections::HashSet::new(),
         skip_seen: tun.skip_seen,
     };
@@ -739,6 +754,13 @@ impl Crossover {
         match kind {
             0 => self.two_point(&m.list, &f.list, rng),
             3 => self.uniform(net, m, f, rng),
+            4 => {
+                if rng.unit() < 0.5 {
+                    self.uniform(net, m, f, rng)
+                } else {
+                    self.two_point(&m.list, &f.list, rng)
+                }
+            }
             _ => {
                 let (a, b) = if kind == 1 {
                     let mut a = rng.below(m.makespan as usize + 1) as u32;
