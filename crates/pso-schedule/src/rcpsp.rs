@@ -6,17 +6,28 @@
 //! with what that literature shows works:
 //!
 //! - the **serial schedule generation scheme** (SGS) decodes an activity list into a
-//!   schedule (every job at its earliest precedence- and resource-feasible start);
-//! - **regret-based biased random sampling** on the latest-finish-time rule (LFT) seeds
-//!   the population;
-//! - **forward–backward improvement** (justification, Tormos & Lova 2001; Valls et al.
-//!   2005) is applied to every schedule: right-justify in reverse finish order, then
-//!   left-justify in start order; the justified order replaces the individual's list;
-//! - **Hartmann's activity-list genetic algorithm** (two-point order crossover, swap
-//!   mutation that keeps precedence, elitist ranking selection) searches on.
+//!   schedule, forward (every job as early as possible) or on the reversed network
+//!   (every job as late as possible);
+//! - **justification** (Tormos & Lova 2001; Valls et al. 2005): a schedule is
+//!   re-decoded in the other direction in order of its finish times, which never makes
+//!   it longer; every individual of the search is a justified schedule;
+//! - a **bi-population genetic algorithm** (after Debels & Vanhoucke's bi-population GA):
+//!   a forward and a backward population; children of forward parents are decoded
+//!   forward and justified backward into the backward population, and vice versa, so
+//!   every child costs two schedules. Individuals are kept as their start times (the
+//!   activity list is the order of starts). Each generation keeps a population's elite,
+//!   adds fresh regret-biased samples on the latest-finish rule, and fills it with
+//!   children of one elite and one other parent: biased uniform crossover on start-time
+//!   keys (small instances) or Hartmann's two-point list crossover (large ones), then a
+//!   precedence-keeping shift mutation. Duplicates (same schedule) are dropped, and a child
+//!   decoding to a schedule already seen is not justified again;
+//! - on large instances, children as good as the best so far are justified back and
+//!   forth while that improves them.
 //!
 //! The budget counts generated schedules as in the Kolisch–Hartmann protocol: every SGS
-//! pass, forward or backward, counts as one. The search is deterministic for a seed.
+//! pass, forward or backward, including justification passes, counts as one, and the
+//! count never exceeds the budget. The search stops early at the critical-path bound.
+//! It is deterministic for a seed.
 
 use crate::rng::Rng;
 
@@ -1025,5 +1036,133 @@ mod tests {
         .unwrap();
         assert_eq!(sol.schedules, 1);
         assert_eq!(sol.makespan, 5);
+    }
+
+    /// A random layered instance: `jobs` real jobs between a source and a sink,
+    /// `res` resources, tight capacities.
+    fn random_instance(jobs: usize, res: usize, seed: u64) -> Instance {
+        let mut rng = Rng::new(seed);
+        let n = jobs + 2;
+        let mut successors = vec![Vec::new(); n];
+        for j in 1..=jobs {
+            // Each job follows up to two earlier real jobs, or the source.
+            let mut has_pred = false;
+            for _ in 0..2 {
+                if j > 1 && rng.unit() < 0.6 {
+                    let p = 1 + rng.below(j - 1);
+                    if !successors[p].contains(&j) {
+                        successors[p].push(j);
+                        has_pred = true;
+                    }
+                }
+            }
+            if !has_pred {
+                successors[0].push(j);
+            }
+        }
+        for succ in &mut successors[1..=jobs] {
+            if succ.is_empty() {
+                succ.push(n - 1);
+            }
+        }
+        let mut durations = vec![0u32; n];
+        let mut demands = vec![vec![0u32; res]; n];
+        for j in 1..=jobs {
+            durations[j] = 1 + rng.below(10) as u32;
+            for q in demands[j].iter_mut() {
+                if rng.unit() < 0.7 {
+                    *q = 1 + rng.below(6) as u32;
+                }
+            }
+        }
+        Instance {
+            durations,
+            successors,
+            demands,
+            capacities: vec![8; res],
+        }
+    }
+
+    fn assert_feasible(inst: &Instance, sol: &Solution) {
+        let n = inst.durations.len();
+        let finish = |j: usize| sol.starts[j] + inst.durations[j];
+        for j in 0..n {
+            for &s in &inst.successors[j] {
+                assert!(finish(j) <= sol.starts[s], "{j} -> {s} violated");
+            }
+        }
+        let makespan = (0..n).map(finish).max().unwrap_or(0);
+        assert_eq!(makespan, sol.makespan);
+        assert!(sol.makespan >= sol.lower_bound);
+        for t in 0..makespan {
+            for (r, &cap) in inst.capacities.iter().enumerate() {
+                let used: u32 = (0..n)
+                    .filter(|&j| sol.starts[j] <= t && t < finish(j))
+                    .map(|j| inst.demands[j][r])
+                    .sum();
+                assert!(used <= cap, "resource {r} over capacity at {t}");
+            }
+        }
+    }
+
+    #[test]
+    fn random_instances_are_scheduled_feasibly_within_budget() {
+        for (jobs, seed) in [(10, 1), (30, 2), (30, 3), (90, 4)] {
+            let inst = random_instance(jobs, 3, seed);
+            for budget in [1, 2, 3, 7, 100, 1000] {
+                let sol = solve(
+                    &inst,
+                    &Options {
+                        schedules: budget,
+                        seed,
+                    },
+                )
+                .unwrap();
+                assert!(
+                    sol.schedules <= budget,
+                    "{} schedules for a budget of {budget}",
+                    sol.schedules
+                );
+                assert_feasible(&inst, &sol);
+            }
+        }
+    }
+
+    #[test]
+    fn same_seed_same_schedule_and_more_budget_is_no_worse() {
+        for (jobs, seed) in [(30, 5), (90, 6)] {
+            let inst = random_instance(jobs, 4, seed);
+            let run = |schedules, seed| solve(&inst, &Options { schedules, seed }).unwrap();
+            let a = run(2000, 11);
+            assert_eq!(a, run(2000, 11), "deterministic for a seed");
+            let short = run(50, 11);
+            // A run with a larger budget continues the same search: never worse.
+            assert!(a.makespan <= short.makespan);
+            // A different seed still gives a feasible schedule.
+            assert_feasible(&inst, &run(2000, 12));
+        }
+    }
+
+    #[test]
+    fn search_improves_on_the_first_schedule() {
+        let inst = random_instance(30, 4, 7);
+        let one = solve(
+            &inst,
+            &Options {
+                schedules: 1,
+                seed: 1,
+            },
+        )
+        .unwrap();
+        let many = solve(
+            &inst,
+            &Options {
+                schedules: 5000,
+                seed: 1,
+            },
+        )
+        .unwrap();
+        assert!(many.makespan <= one.makespan);
+        assert_feasible(&inst, &many);
     }
 }
