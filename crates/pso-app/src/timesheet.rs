@@ -111,6 +111,14 @@ struct Subject {
     writer: bool,
 }
 
+/// A decision on a submitted sheet, ready to store ([`Svc::decision`]).
+struct Decision {
+    subject: Subject,
+    week: IsoWeek,
+    projects: Vec<String>,
+    expected: i64,
+}
+
 /// Parses `2027-W03` (422 naming `week`).
 pub fn parse_week(s: &str) -> AppResult<IsoWeek> {
     IsoWeek::parse(s).map_err(|e| AppError::field("week", e.code, e.message))
@@ -452,28 +460,52 @@ impl Svc<'_> {
         version: Option<i64>,
         input: ApproveInput,
     ) -> AppResult<Timesheet> {
-        let week = parse_week(week)?;
-        let s = self.subject(person_id).await?;
-        let cur = self
-            .store()
-            .timesheet(&s.person.id, &week.to_string())
-            .await?
-            .ok_or_else(AppError::not_found)?;
-        // Who decides comes before which version: a stranger learns nothing of the sheet.
-        let projects = self
-            .lines_to_decide(&cur, input.project_ids.as_deref())
+        let d = self
+            .decision(person_id, week, version, input.project_ids.as_deref())
             .await?;
-        let expected = check_version(version, cur.version)?;
-        let mut sheet = self
+        let sheet = self
             .store()
             .approve_timesheet(
                 &self.caller.actor(),
-                &s.person.id,
-                &week.to_string(),
-                expected,
-                &projects,
+                &d.subject.person.id,
+                &d.week.to_string(),
+                d.expected,
+                &d.projects,
             )
             .await?;
+        self.as_seen_by_approver(&d.subject, sheet).await
+    }
+
+    /// What approving or rejecting starts from: the sheet, the lines the caller decides and
+    /// the version to change. Who decides comes before which version: a stranger learns
+    /// nothing of the sheet.
+    async fn decision(
+        &self,
+        person_id: &str,
+        week: &str,
+        version: Option<i64>,
+        named: Option<&[String]>,
+    ) -> AppResult<Decision> {
+        let week = parse_week(week)?;
+        let subject = self.subject(person_id).await?;
+        let cur = self
+            .store()
+            .timesheet(&subject.person.id, &week.to_string())
+            .await?
+            .ok_or_else(AppError::not_found)?;
+        let projects = self.lines_to_decide(&cur, named).await?;
+        let expected = check_version(version, cur.version)?;
+        Ok(Decision {
+            subject,
+            week,
+            projects,
+            expected,
+        })
+    }
+
+    /// A sheet as an approver sees it: the lines of their projects only (whole for the
+    /// person and their site's PSO).
+    async fn as_seen_by_approver(&self, s: &Subject, mut sheet: Timesheet) -> AppResult<Timesheet> {
         if !s.writer {
             let mine = self.approved_projects(&sheet).await?;
             sheet.only_projects(|p| mine.iter().any(|m| m == p));
@@ -547,43 +579,28 @@ impl Svc<'_> {
         version: Option<i64>,
         input: ReasonInput,
     ) -> AppResult<Timesheet> {
-        let week = parse_week(week)?;
         let reason = input.reason().map_err(AppError::validation)?;
-        let s = self.subject(person_id).await?;
-        let cur = self
-            .store()
-            .timesheet(&s.person.id, &week.to_string())
-            .await?
-            .ok_or_else(AppError::not_found)?;
-        // Who decides comes before which version: a stranger learns nothing of the sheet.
-        let projects = self
-            .lines_to_decide(&cur, input.project_ids.as_deref())
+        let d = self
+            .decision(person_id, week, version, input.project_ids.as_deref())
             .await?;
-        let expected = check_version(version, cur.version)?;
         let r = Rejection {
             reason,
             by: self.caller.user.email.clone(),
             at: pso_store::now(),
-            project_ids: projects,
+            project_ids: d.projects,
             kind: "reject".into(),
         };
         let sheet = self
             .store()
             .return_timesheet(
                 &self.caller.actor(),
-                &s.person.id,
-                &week.to_string(),
-                expected,
+                &d.subject.person.id,
+                &d.week.to_string(),
+                d.expected,
                 &r,
             )
             .await?;
-        if s.writer {
-            return Ok(sheet);
-        }
-        let mut sheet = sheet;
-        let mine = self.approved_projects(&sheet).await?;
-        sheet.only_projects(|p| mine.iter().any(|m| m == p));
-        Ok(sheet)
+        self.as_seen_by_approver(&d.subject, sheet).await
     }
 
     /// Reopens an approved sheet (the PSO of the person's site, with a reason), unless one of

@@ -905,44 +905,21 @@ pub struct ProgressWrite {
 impl Store {
     /// The progress of these projects' tasks.
     pub async fn progress_of_projects(&self, ids: &[String]) -> Result<Vec<TaskProgress>> {
-        if ids.is_empty() {
-            return Ok(vec![]);
-        }
-        let ph: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT * FROM task_progress WHERE project_id IN ({}) ORDER BY task_id",
-            ph.join(", ")
-        );
-        let mut q = sqlx::query(&sql);
-        for id in ids {
-            q = q.bind(id.clone());
-        }
-        q.fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(progress_of)
-            .collect()
+        self.select_in("task_progress", "project_id", ids, "task_id", progress_of)
+            .await
     }
 
     /// The status dates of these projects (those that have one).
     pub async fn status_dates(&self, ids: &[String]) -> Result<Vec<(String, String)>> {
-        if ids.is_empty() {
-            return Ok(vec![]);
+        fn date_of(r: &AnyRow) -> Result<(String, Option<String>)> {
+            Ok((r.try_get("id")?, r.try_get("status_date")?))
         }
-        let ph: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT id, status_date FROM projects WHERE status_date IS NOT NULL AND id IN ({})",
-            ph.join(", ")
-        );
-        let mut q = sqlx::query(&sql);
-        for id in ids {
-            q = q.bind(id.clone());
-        }
-        q.fetch_all(self.pool())
+        Ok(self
+            .select_in("projects", "id", ids, "id", date_of)
             .await?
-            .iter()
-            .map(|r| Ok((r.try_get("id")?, r.try_get("status_date")?)))
-            .collect()
+            .into_iter()
+            .filter_map(|(id, d)| Some((id, d?)))
+            .collect())
     }
 
     /// Sets a task's progress (audited on the task, action `progress`); the project's plan
