@@ -440,7 +440,7 @@ struct Solver<'a> {
     /// Repeat justification while it improves for schedules as good as the best.
     polish: bool,
     /// Hashes of schedules already decoded: a child decoding to one is dropped unjustified.
-    seen: std::collections::HashSet<u64>,
+    seen: std::collections::BTreeSet<u64>,
     skip_seen: bool,
 }
 
@@ -625,7 +625,7 @@ pub fn solve_tuned(inst: &Instance, opts: &Options, tun: &Tuning) -> Result<Solu
         passes: tun.passes,
         fbi_repeat: tun.fbi_repeat,
         polish: tun.polish,
-        seen: std::collections::HashSet::new(),
+        seen: std::collections::BTreeSet::new(),
         skip_seen: tun.skip_seen,
     };
     let mut rng = Rng::new(opts.seed);
