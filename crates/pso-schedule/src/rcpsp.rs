@@ -350,22 +350,23 @@ fn serial_sgs(net: &Net, list: &[usize], prof: &mut Profile, starts: &mut [u32])
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Tuning {
-    /// Population size; 0 chooses by instance size.
+    /// Size of each population (at least 2).
     pub pop: usize,
-    /// Crossover: 0 activity-list two-point, 1 random time window, 2 peak window.
+    /// Crossover: 0 activity-list two-point, 1 random time window, 2 peak window
+    /// (Valls et al. 2008), 3 biased uniform on start-time keys, 4 half 0 and half 3.
     pub xover: u8,
     /// Probability of swapping each adjacent pair of a child's list.
     pub mutation: f64,
-    /// Repeat forward–backward improvement while it improves.
+    /// After the set passes, justify in pairs of passes while that improves.
     pub fbi_repeat: bool,
     /// Justification passes after each decoding: 2 (backward then forward, one
     /// population) or 1 (bi-population: children change direction).
     pub passes: u32,
     /// Drop a child whose first decoding was seen before (no justification spent on it).
     pub skip_seen: bool,
-    /// Biased random-key survival: elite share, mutant share, elite gene probability.
+    /// Share of each population kept as elite, and the share of its parents drawn from.
     pub elite: f64,
-    /// Share of fresh sampled individuals per generation (survival 2).
+    /// Share of fresh sampled individuals per generation.
     pub mutants: f64,
     /// Probability a child's key comes from the elite parent (crossover 3).
     pub rho: f64,
@@ -440,7 +441,7 @@ struct Solver<'a> {
     /// Repeat justification while it improves for schedules as good as the best.
     polish: bool,
     /// Hashes of schedules already decoded: a child decoding to one is dropped unjustified.
-    seen: std::collections::HashSet<u64>,
+    seen: std::collections::BTreeSet<u64>,
     skip_seen: bool,
 }
 
@@ -625,7 +626,7 @@ pub fn solve_tuned(inst: &Instance, opts: &Options, tun: &Tuning) -> Result<Solu
         passes: tun.passes,
         fbi_repeat: tun.fbi_repeat,
         polish: tun.polish,
-        seen: std::collections::HashSet::new(),
+        seen: std::collections::BTreeSet::new(),
         skip_seen: tun.skip_seen,
     };
     let mut rng = Rng::new(opts.seed);
