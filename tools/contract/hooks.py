@@ -46,6 +46,7 @@ RULES_BEYOND_SCHEMA = frozenset(
         "invalid_reference",  # a person as their own manager
         "not_waiting",  # a timesheet line named for approval that does not wait for it
         "site_or_project",  # an export names a site, a project or both
+        "duplicate",  # a task's progress reported twice on one sheet
     }
 )
 

@@ -378,11 +378,17 @@ impl Svc<'_> {
         let who = &self.caller.principal;
         let mut allowed = false;
         if let Some(s) = &f.site_id {
-            let site = self.get_site(s).await?;
+            let site = self.site_named(s).await?;
             allowed |= who.can_write_timesheet(false, &site.id.as_str().into());
         }
         if let Some(p) = &f.project_id {
-            let project = self.get_project(p).await?;
+            let project = self.store().get_project(p).await?.ok_or_else(|| {
+                AppError::field(
+                    "project_id",
+                    "unknown_reference",
+                    format!("project '{p}' does not exist"),
+                )
+            })?;
             allowed |= self.approves(&project.id).await?;
         }
         if !allowed {

@@ -149,7 +149,7 @@ impl Svc<'_> {
     pub async fn remind_missing(&self, site_id: &str, week: &str) -> AppResult<usize> {
         let week = crate::timesheet::parse_week(week)?;
         let missing = self.missing_timesheets(site_id, &week.to_string()).await?;
-        let site = self.get_site(site_id).await?;
+        let site = self.site_named(site_id).await?;
         if missing.is_empty() {
             return Err(AppError::conflict(format!(
                 "everyone of {} has submitted {week}",

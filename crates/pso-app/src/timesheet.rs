@@ -200,6 +200,18 @@ impl Svc<'_> {
         })
     }
 
+    /// A site named in a query or body: an unknown one is 422 `site_id: unknown_reference`
+    /// (the resource of the URL is not the site).
+    pub(crate) async fn site_named(&self, site_id: &str) -> AppResult<Site> {
+        self.store().get_site(site_id).await?.ok_or_else(|| {
+            AppError::field(
+                "site_id",
+                "unknown_reference",
+                format!("site '{site_id}' does not exist"),
+            )
+        })
+    }
+
     /// Is the caller an approver of this project's time?
     pub(crate) async fn approves(&self, project_id: &str) -> AppResult<bool> {
         let Some(p) = self.store().get_project(project_id).await? else {
@@ -741,7 +753,7 @@ impl Svc<'_> {
         week: &str,
     ) -> AppResult<Vec<MissingSheet>> {
         let week = parse_week(week)?;
-        let site = self.get_site(site_id).await?;
+        let site = self.site_named(site_id).await?;
         if !self
             .caller
             .principal

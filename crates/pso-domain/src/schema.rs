@@ -335,6 +335,16 @@ where
     })
 }
 
+/// A field that must be present but may be `null` (serde otherwise reads a missing
+/// `Option` as `None`).
+pub fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d)
+}
+
 /// [`integer`] of an optional field.
 pub fn optional_integer<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where

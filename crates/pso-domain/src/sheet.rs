@@ -476,6 +476,8 @@ impl TaskProgressInput {
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusDateInput {
+    /// Required: `null` clears the date, a missing field is an error (not a silent clear).
+    #[serde(deserialize_with = "crate::schema::present")]
     #[schemars(schema_with = "crate::schema::optional_date")]
     pub status_date: Option<String>,
 }

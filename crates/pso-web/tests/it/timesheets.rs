@@ -551,6 +551,15 @@ async fn locks_and_missing_sheets(app: TestApp) {
         f.paris
     );
     app.get_as(&f.bob_t, &missing).await.expect(403);
+    // A site that does not exist is a bad reference in the query, not a missing page.
+    let r = app
+        .get_as(
+            &f.pso_t,
+            "/api/v1/timesheets/missing?week=2027-W03&site_id=nope",
+        )
+        .await
+        .expect(422);
+    assert_eq!(r.json["errors"][0]["code"], "unknown_reference");
     let r = app.get_as(&f.pso_t, &missing).await.expect(200);
     let names: Vec<&str> = r.json["items"]
         .as_array()
@@ -839,6 +848,14 @@ async fn progress_moves_the_schedule(app: TestApp) {
         ta["critical"].as_bool().unwrap() && !tc["critical"].as_bool().unwrap(),
         "{ta} {tb} {tc}"
     );
+    // The status date is named, even to clear it (null); an empty body is refused.
+    let r = send(
+        app.req(Method::PUT, &format!("/api/v1/projects/{p}/status-date"))
+            .json(&json!({})),
+    )
+    .await
+    .expect(422);
+    assert_eq!(r.json["errors"][0]["field"], "status_date");
     // The progress is readable; bad input names its field.
     let r = app
         .get(&format!("/api/v1/projects/{p}/progress"))
