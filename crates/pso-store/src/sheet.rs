@@ -293,6 +293,32 @@ async fn transition(
     }
 }
 
+/// Ends a transition: the sheet as it now is, its audit event with the sheet before, commit.
+async fn finish(
+    mut tx: crate::Tx,
+    actor: &Actor,
+    action: &str,
+    person_id: &str,
+    week: &str,
+    before: Option<Timesheet>,
+) -> Result<Timesheet> {
+    let after = read_sheet(&mut tx, person_id, week)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    sheet_audit(
+        &mut tx,
+        actor,
+        action,
+        person_id,
+        week,
+        before.as_ref(),
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
 async fn sheet_audit(
     c: &mut AnyConnection,
     actor: &Actor,
@@ -397,21 +423,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        let after = read_sheet(&mut tx, person_id, week)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        sheet_audit(
-            &mut tx,
-            actor,
-            action,
-            person_id,
-            week,
-            before.as_ref(),
-            Some(&after),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(after)
+        finish(tx, actor, action, person_id, week, before).await
     }
 
     /// Approves the submitted lines of `project_ids`; when no line waits any more, the sheet
@@ -471,21 +483,7 @@ impl Store {
             .await?;
             apply_progress(&mut tx, actor, person_id, week, &t).await?;
         }
-        let after = read_sheet(&mut tx, person_id, week)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        sheet_audit(
-            &mut tx,
-            actor,
-            "approve",
-            person_id,
-            week,
-            before.as_ref(),
-            Some(&after),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(after)
+        finish(tx, actor, "approve", person_id, week, before).await
     }
 
     /// Sends a sheet back to draft: a rejection (from submitted) or a reopening (from
@@ -523,21 +521,7 @@ impl Store {
             .bind(week)
             .execute(&mut *tx)
             .await?;
-        let after = read_sheet(&mut tx, person_id, week)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        sheet_audit(
-            &mut tx,
-            actor,
-            &rejection.kind,
-            person_id,
-            week,
-            before.as_ref(),
-            Some(&after),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(after)
+        finish(tx, actor, &rejection.kind, person_id, week, before).await
     }
 
     /// Sheets the caller sees, matching the filter, by week then person.
